@@ -1,0 +1,24 @@
+"""makeparallel: run Python functions in the background and on every core, on GraalPy.
+
+The engine (scheduling, limits, timeouts, callbacks, metrics) is Java; this package is the
+Pythonic face described in API.md. Start with :func:`parallel` and :func:`parallel_map`.
+"""
+
+__version__ = "0.1.0"
+
+from ._bridge import bridge as _bridge_object
+from . import _support
+
+_support._attach(_bridge_object)
+
+from .errors import *  # noqa: E402,F401,F403
+from ._handle import AsyncHandle, AsyncHandleFast  # noqa: E402
+from ._launchers import *  # noqa: E402,F401,F403
+from ._control import *  # noqa: E402,F401,F403
+from ._map import parallel_map  # noqa: E402
+from ._sync import *  # noqa: E402,F401,F403
+from . import errors as _errors, _launchers, _control, _sync  # noqa: E402
+
+__all__ = (["__version__", "AsyncHandle", "AsyncHandleFast", "parallel_map"]
+           + list(_errors.__all__) + list(_launchers.__all__) + list(_control.__all__)
+           + list(_sync.__all__))

@@ -1,0 +1,35 @@
+"""The Java bridge object and the translation of its fault strings into Python exceptions."""
+
+import polyglot
+
+from . import errors
+
+bridge = polyglot.import_value("makeparallel.bridge")
+if bridge is None:
+    raise ImportError(
+        "makeparallel needs the makeparallel Java runtime: run scripts with ./makeparallel, "
+        "or build the context with io.makeparallel.MakeParallel.contextBuilder()")
+
+_KINDS = {
+    "ValueError": ValueError,
+    "TypeError": TypeError,
+    "RuntimeError": RuntimeError,
+    "KeyboardInterrupt": KeyboardInterrupt,
+    "ShutdownError": errors.ShutdownError,
+    "MemoryLimitError": errors.MemoryLimitError,
+    "TaskCancelledError": errors.TaskCancelledError,
+    "MakeParallelError": errors.MakeParallelError,
+}
+
+
+def fault_error(fault):
+    """The exception a bridge fault string ``"Kind|message"`` stands for."""
+    kind, _, message = fault.partition("|")
+    return _KINDS.get(kind, errors.MakeParallelError)(message)
+
+
+def check(result):
+    """Return ``result`` unless it is a fault string, which is raised as its exception."""
+    if type(result) is str:
+        raise fault_error(result)
+    return result

@@ -1,0 +1,207 @@
+"""Limits, lifecycle, configuration, in-task helpers and metrics (API.md §4, §5, §7)."""
+
+import math
+import numbers
+
+from . import _validate, errors
+from ._bridge import bridge, check
+from ._submit import set_default_backend
+
+__all__ = [
+    "report_progress", "get_current_task_id", "check_cancelled",
+    "set_max_concurrent_tasks", "configure_memory_limit", "configure_thread_pool",
+    "get_thread_pool_info", "configure", "shutdown", "reset_shutdown", "get_active_task_count",
+    "start_priority_worker", "stop_priority_worker",
+    "PerformanceMetrics", "get_metrics", "get_all_metrics", "reset_metrics",
+]
+
+# ---- inside a task --------------------------------------------------------------------------
+
+
+def report_progress(progress, task_id=None):
+    """Report the running task's progress, a finite fraction in [0, 1].
+
+    Raises ``TaskCancelledError`` if the task was cancelled or timed out.
+    """
+    if isinstance(progress, bool) or not isinstance(progress, numbers.Real):
+        raise TypeError("progress must be a number, got %s" % type(progress).__name__)
+    progress = float(progress)
+    if math.isnan(progress) or math.isinf(progress):
+        raise ValueError("progress must be a finite number (not NaN or Infinity)")
+    if not 0.0 <= progress <= 1.0:
+        raise ValueError("progress must be between 0.0 and 1.0")
+    if task_id is not None and not isinstance(task_id, str):
+        raise TypeError("task_id must be a str, got %s" % type(task_id).__name__)
+    host = bridge.findTask(task_id)
+    if host is None:
+        if task_id is None:
+            raise RuntimeError("report_progress called outside of a task context and no task_id provided")
+        raise ValueError("no running task with id %r" % task_id)
+    check(host.reportProgress(progress))
+
+
+def get_current_task_id():
+    """The running task's id, ``None`` outside tasks."""
+    return bridge.currentTaskId()
+
+
+def check_cancelled():
+    """Raise ``TaskCancelledError`` if the running task was cancelled or timed out."""
+    if bridge.currentCancelled():
+        raise errors.TaskCancelledError("Task %s was cancelled" % bridge.currentTaskId())
+
+
+# ---- limits ---------------------------------------------------------------------------------
+
+
+def set_max_concurrent_tasks(max_tasks):
+    """At most ``max_tasks`` tasks at once; later submissions wait. ``None`` removes the limit."""
+    n = _validate.java_int("max_tasks", max_tasks, minimum=1, allow_none=True)
+    check(bridge.setMaxConcurrent(-1 if n is None else n))
+
+
+def configure_memory_limit(max_memory_percent, wait=0.0):
+    """Hold submissions back while system memory in use is above ``max_memory_percent``.
+
+    Waits up to ``wait`` seconds (re-checking with exponential backoff), then raises
+    ``MemoryLimitError``. ``None`` removes the limit.
+    """
+    if max_memory_percent is None:
+        pct = float("nan")
+    else:
+        if isinstance(max_memory_percent, bool) or not isinstance(max_memory_percent, numbers.Real):
+            raise TypeError("max_memory_percent must be a number, got %s"
+                            % type(max_memory_percent).__name__)
+        pct = float(max_memory_percent)
+        if math.isnan(pct) or pct <= 0 or pct > 100:
+            raise ValueError("max_memory_percent must be between 0 and 100")
+    wait = _validate.seconds("wait", wait, allow_none=False, allow_zero=True)
+    check(bridge.configureMemory(pct, wait))
+
+
+def configure_thread_pool(num_threads=None, stack_size=None):
+    """Resize the threads backend's pool (and the stack size of threads started later)."""
+    n = _validate.java_int("num_threads", num_threads, minimum=1, allow_none=True)
+    s = _validate.integer("stack_size", stack_size, minimum=0, allow_none=True)
+    check(bridge.configureThreadPool(-1 if n is None else n, -1 if s is None else s))
+
+
+def get_thread_pool_info():
+    """``configured`` and ``current_num_threads`` of the threads pool, and the interpreters pool."""
+    interp = bridge.poolSize("interpreters")
+    return {
+        "configured": True,
+        "current_num_threads": bridge.threadPoolSize(),
+        "live_threads": bridge.liveThreads("threads"),
+        "interpreters": interp if interp >= 0 else _configured_interpreters(),
+        "live_interpreters": bridge.liveThreads("interpreters"),
+    }
+
+
+def _configured_interpreters():
+    from . import _remote
+    return _remote.configured_size()
+
+
+def configure(backend=None, interpreters=None, warmup=False, max_tasks_per_worker=None):
+    """Global defaults: ``backend``, the interpreters pool size (default: CPU count),
+    ``warmup=True`` to create the worker interpreters now (in parallel), and
+    ``max_tasks_per_worker`` to recycle a worker interpreter after that many tasks.
+    """
+    if backend is not None:
+        set_default_backend(backend)
+    n = _validate.java_int("interpreters", interpreters, minimum=1, allow_none=True)
+    r = _validate.java_int("max_tasks_per_worker", max_tasks_per_worker, minimum=1, allow_none=True)
+    if not isinstance(warmup, bool):
+        raise TypeError("warmup must be a bool, got %s" % type(warmup).__name__)
+    if n is not None or r is not None or warmup:
+        from . import _remote
+        _remote.configure(n, r, warmup)
+
+
+# ---- lifecycle ------------------------------------------------------------------------------
+
+
+def shutdown(timeout_secs=30.0, cancel_pending=False):
+    """Refuse new tasks and wait (GIL released) up to ``timeout_secs`` for running ones.
+
+    With ``cancel_pending`` cancel queued and running tasks first. ``True`` when nothing is
+    left running.
+    """
+    t = _validate.seconds("timeout_secs", timeout_secs, allow_none=False, allow_zero=True)
+    if not isinstance(cancel_pending, bool):
+        raise TypeError("cancel_pending must be a bool, got %s" % type(cancel_pending).__name__)
+    return bridge.shutdown(t, cancel_pending)
+
+
+def reset_shutdown():
+    """Accept tasks again after :func:`shutdown`."""
+    bridge.resetShutdown()
+
+
+def get_active_task_count():
+    """Queued + running tasks of every launcher (cancelled ones still executing included)."""
+    return bridge.activeCount()
+
+
+def start_priority_worker():
+    """Resume dequeuing of ``parallel_priority`` tasks (compatibility; on by default)."""
+    bridge.setPriorityPaused(False)
+
+
+def stop_priority_worker():
+    """Pause dequeuing of ``parallel_priority`` tasks; queued ones wait."""
+    bridge.setPriorityPaused(True)
+
+
+# ---- metrics --------------------------------------------------------------------------------
+
+
+class PerformanceMetrics:
+    """Counters of one function (by ``__qualname__``). A snapshot; immutable."""
+
+    __slots__ = ("total_tasks", "completed_tasks", "failed_tasks",
+                 "total_execution_time_ms", "average_execution_time_ms")
+
+    def __init__(self, row):
+        self.total_tasks = int(row[0])
+        self.completed_tasks = int(row[1])
+        self.failed_tasks = int(row[2])
+        self.total_execution_time_ms = float(row[3])
+        self.average_execution_time_ms = float(row[4])
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self):
+        return "PerformanceMetrics(%s)" % ", ".join("%s=%r" % kv for kv in self.as_dict().items())
+
+
+def get_metrics(name):
+    """Metrics of the function with this ``__qualname__``, or ``None``."""
+    if not isinstance(name, str):
+        raise TypeError("name must be a str, got %s" % type(name).__name__)
+    row = bridge.metric(name)
+    return None if row is None else PerformanceMetrics(list(row))
+
+
+def get_all_metrics():
+    """Every function's metrics as dicts, plus ``_global_total``/``_completed``/``_failed``."""
+    out = {}
+    total = completed = failed = 0
+    for name in list(bridge.metricNames()):
+        m = get_metrics(name)
+        if m is None:
+            continue
+        out[name] = m.as_dict()
+        total += m.total_tasks
+        completed += m.completed_tasks
+        failed += m.failed_tasks
+    out["_global_total"] = total
+    out["_global_completed"] = completed
+    out["_global_failed"] = failed
+    return out
+
+
+def reset_metrics():
+    bridge.resetMetrics()

@@ -1,0 +1,158 @@
+"""The decorators that launch tasks, plus ``gather`` and ``ParallelContext`` (API.md §2)."""
+
+import functools
+
+from . import _validate
+from ._handle import AsyncHandle
+from ._submit import resolve_backend, submit, check_depends_on
+
+__all__ = [
+    "parallel", "parallel_fast", "parallel_pool", "parallel_priority", "parallel_with_deps",
+    "gather", "ParallelContext",
+]
+
+
+def _launcher(kind):
+    """Builds a decorator usable bare (``@parallel``) or with options (``@parallel(...)``)."""
+
+    def decorator(func=None, *, backend=None, timeout=None, retries=0, name=None, priority=0):
+        # Options are checked when decorating, so a bad one fails at the definition.
+        if backend is not None:
+            resolve_backend(backend)
+        _validate.seconds("timeout", timeout)
+        _validate.integer("retries", retries, minimum=0)
+        _validate.java_int("priority", priority)
+        if name is not None and not isinstance(name, str):
+            raise TypeError("name must be a str, got %s" % type(name).__name__)
+
+        def wrap(fn):
+            if isinstance(fn, (staticmethod, classmethod)):
+                return type(fn)(wrap(fn.__func__))
+            _validate.callable_("func", fn)
+            task_name = name or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "task")
+            target = getattr(fn, "__makeparallel_target__", fn)
+
+            @functools.wraps(fn)
+            def launch(*args, **kwargs):
+                call_timeout = kwargs.pop("timeout", timeout)
+                call_priority = kwargs.pop("priority", priority) if kind == "priority" else priority
+                deps = kwargs.pop("depends_on", None) if kind == "deps" else None
+                return submit(target, args, kwargs, name=task_name, backend=backend,
+                              priority=call_priority, timeout=call_timeout, depends_on=deps,
+                              retries=retries, priority_launcher=(kind == "priority"))
+
+            launch.__makeparallel_target__ = target
+            return launch
+
+        if func is None:
+            return wrap
+        return wrap(func)
+
+    return decorator
+
+
+parallel = _launcher("plain")
+parallel.__doc__ = """Run the function in the background; each call returns an AsyncHandle.
+
+Bare (``@parallel``) or with options ``@parallel(backend=, timeout=, retries=, name=)``.
+Call as ``f(*args, timeout=None, **kwargs)``.
+"""
+parallel_fast = _launcher("plain")
+parallel_fast.__doc__ = "Same as :func:`parallel` (kept for compatibility; same engine)."
+parallel_pool = _launcher("plain")
+parallel_pool.__doc__ = "Same as :func:`parallel` (kept for compatibility; same engine)."
+parallel_priority = _launcher("priority")
+parallel_priority.__doc__ = """Like :func:`parallel`; call as ``f(*args, priority=0, timeout=None, **kwargs)``.
+
+Higher priority runs first, FIFO among equals."""
+parallel_with_deps = _launcher("deps")
+parallel_with_deps.__doc__ = """Like :func:`parallel`; call as ``f(*args, depends_on=None, timeout=None, **kwargs)``.
+
+With a non-empty ``depends_on`` the function receives the tuple of dependency results first."""
+
+_ON_ERROR = ("raise", "skip", "none")
+
+
+def gather(handles, on_error="raise", timeout=None):
+    """Wait for every handle and return their results in order.
+
+    ``on_error``: ``"raise"`` re-raises the first failure (in order), ``"skip"`` leaves failed
+    ones out, ``"none"`` puts ``None`` in their place. ``timeout`` bounds the whole wait.
+    """
+    _validate.choice("on_error", on_error, _ON_ERROR)
+    timeout = _validate.seconds("timeout", timeout, allow_zero=True)
+    handles = list(handles)
+    for h in handles:
+        if not isinstance(h, AsyncHandle):
+            raise TypeError("gather expects AsyncHandle objects, got %s %r" % (type(h).__name__, h))
+    import time
+    deadline = None if timeout is None else time.monotonic() + timeout
+    results = []
+    for h in handles:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not h.wait(left):
+            raise TimeoutError("gather: %s did not finish within %ss" % (h.get_task_id(), timeout))
+        try:
+            results.append(h.get())
+        except Exception:
+            if on_error == "raise":
+                raise
+            if on_error == "none":
+                results.append(None)
+    return results
+
+
+class ParallelContext:
+    """``with ParallelContext(timeout=None, backend=None, max_workers=None) as ctx: ctx.submit(...)``.
+
+    Each submitted task gets the context's ``timeout`` as its deadline. Leaving the block waits
+    for every task; if the body raised, unfinished tasks are cancelled first.
+    ``max_workers`` bounds how many of this context's tasks run at once.
+    """
+
+    def __init__(self, timeout=None, backend=None, max_workers=None):
+        self._timeout = _validate.seconds("timeout", timeout)
+        self._backend = None if backend is None else resolve_backend(backend)
+        self._max_workers = _validate.integer("max_workers", max_workers, minimum=1, allow_none=True)
+        self._handles = []
+        self._open = False
+
+    def __enter__(self):
+        self._open = True
+        return self
+
+    def submit(self, func, args=(), kwargs=None):
+        """Submit ``func(*args, **kwargs)``; ``func`` may already be decorated by a launcher."""
+        if not self._open:
+            raise RuntimeError("ParallelContext.submit called outside its with-block")
+        _validate.callable_("func", func)
+        if not isinstance(args, tuple):
+            raise TypeError("args must be a tuple, got %s" % type(args).__name__)
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise TypeError("kwargs must be a dict, got %s" % type(kwargs).__name__)
+        if self._max_workers is not None:
+            self._throttle()
+        target = getattr(func, "__makeparallel_target__", func)
+        name = getattr(func, "__qualname__", None)
+        h = submit(target, args, kwargs or {}, name=name, backend=self._backend, timeout=self._timeout)
+        self._handles.append(h)
+        return h
+
+    def _throttle(self):
+        while True:
+            running = [h for h in self._handles if not h.done()]
+            if len(running) < self._max_workers:
+                return
+            running[0].wait(0.05)
+
+    def handles(self):
+        return list(self._handles)
+
+    def __exit__(self, exc_type, exc, tb):
+        self._open = False
+        if exc_type is not None:
+            for h in self._handles:
+                h.cancel()
+        for h in self._handles:
+            h.wait()
+        return False

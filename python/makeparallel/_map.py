@@ -1,0 +1,211 @@
+"""parallel_map: a lazy, chunked, ordered-or-not map over any iterable (API.md §2)."""
+
+import collections
+import itertools
+import math
+import sys
+import time
+
+from . import _validate, errors
+from ._bridge import bridge
+from ._submit import resolve_backend, submit
+
+_ON_ERROR = ("raise", "return", "skip")
+_FIRST_UNSIZED_CHUNK = 16
+_MAX_CHUNK = 8192
+
+
+def _run_chunk(func, chunk):
+    """Runs one chunk in a worker; per-item errors are returned, not raised."""
+    out = []
+    for item in chunk:
+        try:
+            out.append((True, func(item)))
+        except Exception as exc:
+            out.append((False, exc))
+    return out
+
+
+def _auto_chunksize(total, workers):
+    # ~16 chunks per worker: small enough to balance uneven items, large enough that the
+    # per-task cost (tens of microseconds) is spread over many tiny items.
+    return max(1, min(_MAX_CHUNK, math.ceil(total / (workers * 16))))
+
+
+class _Progress:
+    """One stderr progress bar: done/total, rate and ETA, at most ~10 redraws a second."""
+
+    def __init__(self, total, mode):
+        self.total = total
+        self.enabled = mode == "force" or (mode and getattr(sys.stderr, "isatty", lambda: False)())
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.done = 0
+
+    def advance(self, n):
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last >= 0.1 or (self.total is not None and self.done >= self.total):
+            self.last = now
+            self._draw(now)
+
+    def _draw(self, now):
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        if self.total:
+            frac = self.done / self.total
+            bar = "#" * int(frac * 30)
+            eta = (self.total - self.done) / rate if rate > 0 else float("inf")
+            line = "\r[%-30s] %d/%d %5.1f%% %.1f it/s ETA %s" % (
+                bar, self.done, self.total, frac * 100, rate, "?" if math.isinf(eta) else "%.1fs" % eta)
+        else:
+            line = "\r%d items %.1f it/s" % (self.done, rate)
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            self._draw(time.monotonic())
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None, timeout=None,
+                 on_error="raise", ordered=True, progress=False):
+    """Apply ``func`` to every item in parallel.
+
+    Returns a list in input order (``ordered=True``) or an iterator of results as they finish.
+    ``on_error``: ``"raise"`` raises the error of the lowest failing index after cancelling the
+    remaining work, ``"return"`` puts the exception in that slot, ``"skip"`` leaves it out.
+    ``timeout`` is a deadline for the whole map. ``progress=True`` draws a bar on stderr when it
+    is a terminal (``progress="force"`` draws it regardless).
+    """
+    _validate.callable_("func", func)
+    if not hasattr(items, "__iter__"):
+        raise TypeError("items must be iterable, got %s" % type(items).__name__)
+    backend = resolve_backend(backend)
+    max_workers = _validate.integer("max_workers", max_workers, minimum=1, allow_none=True)
+    chunksize = _validate.integer("chunksize", chunksize, minimum=1, allow_none=True)
+    timeout = _validate.seconds("timeout", timeout)
+    _validate.choice("on_error", on_error, _ON_ERROR)
+    if not isinstance(ordered, bool):
+        raise TypeError("ordered must be a bool, got %s" % type(ordered).__name__)
+    if progress not in (True, False, "force"):
+        raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
+    if backend == "interpreters":
+        from . import _remote
+        _remote.check_shippable(func, "func")
+        workers = max_workers or _remote.configured_size()
+    else:
+        workers = max_workers or bridge.threadPoolSize()
+    try:
+        total = len(items)
+    except TypeError:
+        total = None
+    run = _Run(func, iter(items), total, backend, workers, chunksize, timeout, on_error, progress)
+    if ordered:
+        return [v for _, v in run.results(ordered=True)]
+    return (v for _, v in run.results(ordered=False))
+
+
+class _Run:
+    def __init__(self, func, it, total, backend, workers, chunksize, timeout, on_error, progress):
+        self.func = func
+        self.it = it
+        self.backend = backend
+        self.workers = workers
+        self.fixed_chunk = chunksize or (None if total is None else _auto_chunksize(total, workers))
+        self.next_chunk = _FIRST_UNSIZED_CHUNK
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.timeout = timeout
+        self.on_error = on_error
+        self.progress = _Progress(total, progress)
+        self.window = collections.deque()  # (start_index, items_count, handle)
+        self.index = 0
+        self.exhausted = False
+
+    def _chunk(self):
+        size = self.fixed_chunk
+        if size is None:  # unknown length: grow chunks so long streams stay cheap per item
+            size = self.next_chunk
+            self.next_chunk = min(_MAX_CHUNK, self.next_chunk * 2)
+        chunk = list(itertools.islice(self.it, size))
+        if len(chunk) < size:
+            self.exhausted = True
+        return chunk
+
+    def _fill(self):
+        # Bounded lookahead: two chunks per worker keeps workers busy and memory bounded.
+        while not self.exhausted and len(self.window) < 2 * self.workers:
+            chunk = self._chunk()
+            if not chunk:
+                break
+            left = None
+            if self.deadline is not None:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
+            h = submit(_run_chunk, (self.func, chunk), {}, name=getattr(self.func, "__qualname__", "map"),
+                       backend=self.backend, timeout=left)
+            self.window.append((self.index, len(chunk), h))
+            self.index += len(chunk)
+
+    def _cancel_all(self):
+        for _, _, h in self.window:
+            h.cancel()
+
+    def _expand(self, start, count, h):
+        try:
+            rows = h.get()
+        except BaseException as exc:  # the chunk as a whole failed (timeout, cancel, crash)
+            rows = [(False, exc)] * count
+        return [(start + i, ok, v) for i, (ok, v) in enumerate(rows)]
+
+    def results(self, ordered):
+        try:
+            self._fill()
+            while self.window:
+                if ordered:
+                    start, count, h = self.window.popleft()
+                else:
+                    start, count, h = self._pop_first_done()
+                rows = self._expand(start, count, h)
+                self._fill()
+                self.progress.advance(count)
+                for idx, ok, v in rows:
+                    if ok:
+                        yield idx, v
+                    elif self.on_error == "return":
+                        yield idx, v
+                    elif self.on_error == "raise":
+                        raise self._lowest_error(idx, v, ordered)
+        except BaseException:
+            self._cancel_all()
+            raise
+        finally:
+            self.progress.close()
+
+    def _pop_first_done(self):
+        while True:
+            for i, entry in enumerate(self.window):
+                if entry[2].done():
+                    del self.window[i]
+                    return entry
+            self.window[0][2].wait(0.01)
+
+    def _lowest_error(self, idx, exc, ordered):
+        if ordered:
+            return exc
+        # Unordered: an earlier chunk may still fail at a lower index; settle those first.
+        self.exhausted = True
+        best = (idx, exc)
+        for start, count, h in list(self.window):
+            if start > best[0]:
+                h.cancel()
+                continue
+            for i, ok, v in self._expand(start, count, h):
+                if not ok and i < best[0]:
+                    best = (i, v)
+        return best[1]

@@ -1,0 +1,92 @@
+"""Turns a Python call into a Java task: the one path every launcher takes."""
+
+import threading
+
+from . import _validate
+from ._bridge import bridge, check
+from ._handle import AsyncHandle, _Boxed
+
+BACKENDS = ("threads", "interpreters")
+
+_defaults = {"backend": None}
+_defaults_lock = threading.Lock()
+
+
+def default_backend():
+    b = _defaults["backend"]
+    if b is None:
+        env = bridge.env("MAKEPARALLEL_BACKEND")
+        b = env if env in BACKENDS else "threads"
+        _defaults["backend"] = b
+    return b
+
+
+def set_default_backend(name):
+    with _defaults_lock:
+        _defaults["backend"] = _validate.choice("backend", name, BACKENDS)
+
+
+def resolve_backend(backend):
+    if backend is None:
+        return default_backend()
+    return _validate.choice("backend", backend, BACKENDS)
+
+
+def check_depends_on(depends_on):
+    """A tuple of AsyncHandles from ``depends_on`` (None, one handle, or an iterable of them)."""
+    if depends_on is None:
+        return ()
+    if isinstance(depends_on, AsyncHandle):
+        return (depends_on,)
+    if isinstance(depends_on, (str, bytes)) or not hasattr(depends_on, "__iter__"):
+        raise TypeError("depends_on must be an AsyncHandle or a list of them, got %s"
+                        % type(depends_on).__name__)
+    deps = tuple(depends_on)
+    for d in deps:
+        if not isinstance(d, AsyncHandle):
+            raise TypeError("depends_on must contain only AsyncHandle objects, got %s %r"
+                            % (type(d).__name__, d))
+    return deps
+
+
+def _thread_body(fn, args, kwargs, deps, retries):
+    def body():
+        try:
+            call_args = args
+            if deps:
+                call_args = (tuple(d._value() for d in deps),) + tuple(args)
+            attempt = 0
+            while True:
+                try:
+                    result = fn(*call_args, **kwargs)
+                    break
+                except Exception:
+                    if attempt >= retries or bridge.currentCancelled():
+                        raise
+                    attempt += 1
+            # A returned exception object is a value, not a failure.
+            return _Boxed(result) if isinstance(result, BaseException) else result
+        except BaseException as exc:  # incl. SystemExit/KeyboardInterrupt: the runtime survives
+            return exc
+    return body
+
+
+def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=None,
+           depends_on=None, retries=0, priority_launcher=False):
+    """Submit ``fn(*args, **kwargs)``; validates everything before anything is registered."""
+    _validate.callable_("func", fn)
+    timeout = _validate.seconds("timeout", timeout)
+    priority = _validate.java_int("priority", priority)
+    backend = resolve_backend(backend)
+    deps = check_depends_on(depends_on)
+    if name is None:
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    timeout_arg = float("nan") if timeout is None else timeout
+    dep_hosts = [d._h for d in deps] if deps else None
+    if backend == "threads":
+        body = _thread_body(fn, args, kwargs or {}, deps, retries)
+        host = check(bridge.submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher))
+        return AsyncHandle(host, name)
+    from . import _remote
+    return _remote.submit(fn, args, kwargs or {}, name, priority, timeout_arg, deps, dep_hosts,
+                          retries, priority_launcher)

@@ -1,0 +1,33 @@
+package io.makeparallel.internal;
+
+import io.makeparallel.task.Task;
+
+/**
+ * The {@code threads} backend: platform threads run task bodies directly (for Python, by
+ * entering the caller's context). Cancelling a running task is cooperative: the task is flagged
+ * and its next progress report or cancellation check raises inside it.
+ *
+ * <p>Thread-safe.
+ */
+public final class ThreadBackend implements Backend {
+  private final WorkerPool pool;
+
+  public ThreadBackend(int size) {
+    this.pool = new WorkerPool("makeparallel-worker", size, TaskExecution::runHere);
+  }
+
+  @Override
+  public void enqueue(Task task) {
+    pool.enqueue(task);
+  }
+
+  @Override
+  public WorkerPool pool() {
+    return pool;
+  }
+
+  @Override
+  public void close(long waitMillis) {
+    pool.close(waitMillis);
+  }
+}

@@ -1,0 +1,90 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.task.Task;
+import java.time.Duration;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
+
+/**
+ * The view of a {@link Task} that Python's {@code AsyncHandle} holds: flat, exported methods
+ * only. Waiting methods block in Java, so the caller's GIL is released while they wait.
+ *
+ * <p>Thread-safe (delegates to the task).
+ */
+public final class HostHandle {
+  private final Task task;
+
+  HostHandle(Task task) {
+    this.task = task;
+  }
+
+  Task task() {
+    return task;
+  }
+
+  @HostAccess.Export public String id() { return task.id(); }
+  @HostAccess.Export public String name() { return task.name(); }
+  @HostAccess.Export public String state() { return task.state().name().toLowerCase(java.util.Locale.ROOT); }
+  @HostAccess.Export public boolean isDone() { return task.isDone(); }
+  @HostAccess.Export public double elapsed() { return task.elapsedSeconds(); }
+  @HostAccess.Export public double progress() { return task.progress(); }
+  @HostAccess.Export public boolean cancel() { return task.cancel(); }
+  @HostAccess.Export public boolean cancelRequested() { return task.isCancelRequested(); }
+
+  @HostAccess.Export
+  public double timeout() {
+    Duration t = task.timeout();
+    return t == null ? Double.NaN : t.toNanos() / 1e9;
+  }
+
+  /** Waits up to {@code seconds} (negative = no limit). @return true when resolved. */
+  @HostAccess.Export
+  public boolean awaitDone(double seconds) {
+    try {
+      return TaskRuntime.await(task, seconds < 0 ? null : Bridge.duration(seconds));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return task.isDone();
+    }
+  }
+
+  /** Cancels, then waits up to {@code seconds} for the task's code to stop. */
+  @HostAccess.Export
+  public boolean cancelAndWait(double seconds) {
+    task.cancel();
+    try {
+      return task.awaitCodeReturned(Bridge.duration(Math.max(0, seconds)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  @HostAccess.Export
+  public Object result() {
+    return task.result();
+  }
+
+  @HostAccess.Export
+  public ErrorView error() {
+    return ErrorView.of(task.error());
+  }
+
+  /** Registers {@code fn(None)} to run once when the task resolves (at once if it has). */
+  @HostAccess.Export
+  public void whenDone(Value fn) {
+    task.whenDone(t -> fn.executeVoid());
+  }
+
+  @HostAccess.Export
+  public void onProgress(Value fn) {
+    task.onProgress(p -> fn.executeVoid(p));
+  }
+
+  /** Reports progress; returns a fault string for the Python layer, or null. */
+  @HostAccess.Export
+  public String reportProgress(double fraction) {
+    return Bridge.guard(() -> task.reportProgress(fraction));
+  }
+}

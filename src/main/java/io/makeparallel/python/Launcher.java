@@ -1,0 +1,89 @@
+package io.makeparallel.python;
+
+import io.makeparallel.MakeParallel;
+import io.makeparallel.TaskRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code main} of the {@code ./makeparallel} launcher: {@code script.py [args]}, {@code -c CODE}
+ * or {@code -m MODULE}, behaving like {@code python} for argv, streams, exit status and Ctrl-C
+ * (once: cancel every task and exit promptly; twice: exit at once).
+ */
+public final class Launcher {
+  private static final String USAGE =
+      "usage: makeparallel [-c CODE | -m MODULE | script.py] [args...]";
+
+  private Launcher() {}
+
+  public static void main(String[] argv) {
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "classpath:io/makeparallel/log4j2-launcher.xml");
+    }
+    System.exit(run(argv));
+  }
+
+  static int run(String[] argv) {
+    if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help")) {
+      System.err.println(USAGE);
+      return argv.length == 0 ? 2 : 0;
+    }
+    PythonContexts.Mode mode;
+    String target;
+    List<String> rest;
+    if (argv[0].equals("-c") || argv[0].equals("-m")) {
+      if (argv.length < 2) {
+        System.err.println("makeparallel: argument expected for the " + argv[0] + " option");
+        return 2;
+      }
+      mode = argv[0].equals("-c") ? PythonContexts.Mode.CODE : PythonContexts.Mode.MODULE;
+      target = argv[1];
+      rest = Arrays.asList(argv).subList(2, argv.length);
+    } else {
+      mode = PythonContexts.Mode.SCRIPT;
+      Path script = Paths.get(argv[0]);
+      if (!Files.isRegularFile(script)) {
+        System.err.println("makeparallel: can't open file '" + argv[0] + "': No such file or directory");
+        return 2;
+      }
+      target = script.toAbsolutePath().toString();
+      rest = Arrays.asList(argv).subList(1, argv.length);
+    }
+    TaskRuntime runtime = MakeParallel.runtime();
+    announceRuntime();
+    installInterruptHandler(runtime);
+    return PythonContexts.runMain(runtime, mode, target, rest, true);
+  }
+
+  private static void announceRuntime() {
+    if (!SharedEngine.jitEnabled() && !"0".equals(System.getenv("MAKEPARALLEL_JIT"))
+        && System.getenv("MAKEPARALLEL_QUIET") == null) {
+      System.err.println("makeparallel: no JIT on Java " + Runtime.version().feature()
+          + " (Python runs interpreter-only; JDK 25 enables it)");
+    }
+  }
+
+  private static void installInterruptHandler(TaskRuntime runtime) {
+    AtomicInteger presses = new AtomicInteger();
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
+        if (presses.incrementAndGet() > 1) {
+          Runtime.getRuntime().halt(130);
+        }
+        Thread t = new Thread(() -> {
+          runtime.cancelAll();
+          LauncherState.cancelAll();
+          System.exit(130);
+        }, "makeparallel-interrupt");
+        t.setDaemon(true);
+        t.start();
+      });
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // no SIGINT on this platform: the JVM default (exit) applies
+    }
+  }
+}

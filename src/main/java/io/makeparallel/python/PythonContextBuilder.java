@@ -1,0 +1,110 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * Builds GraalPy {@link Context}s in which {@code import makeparallel} works, on the shared
+ * engine and runtime. Defaults are the narrowest that work: Python sees only the exported
+ * members of the makeparallel bridge, reads files but does not write them, cannot start
+ * processes, and sees an empty environment. Each permission can be widened.
+ *
+ * <p>Not thread-safe; reusable: each {@link #build()} makes an independent context. The caller
+ * owns the returned context and must close it.
+ */
+public final class PythonContextBuilder {
+  static final HostAccess BRIDGE_ACCESS = HostAccess.newBuilder(HostAccess.EXPLICIT)
+      .allowArrayAccess(true)
+      .build();
+
+  private final TaskRuntime runtime;
+  private boolean fullHostAccess;
+  private IOAccess io = IOAccess.newBuilder().allowHostFileAccess(false).build();
+  private boolean readOnlyFiles = true;
+  private boolean allowProcesses;
+  private boolean inheritEnvironment;
+  private final List<String> extraPath = new ArrayList<>();
+  private Consumer<Context.Builder> customizer = b -> {};
+
+  PythonContextBuilder(TaskRuntime runtime) {
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+  }
+
+  /** Lets Python reach every public Java class and member (off by default). */
+  public PythonContextBuilder fullHostAccess(boolean value) {
+    this.fullHostAccess = value;
+    return this;
+  }
+
+  /** Full file-system access (read and write). Default: read-only. */
+  public PythonContextBuilder allowFileWrites(boolean value) {
+    this.readOnlyFiles = !value;
+    return this;
+  }
+
+  public PythonContextBuilder allowProcesses(boolean value) {
+    this.allowProcesses = value;
+    return this;
+  }
+
+  /** Python's {@code os.environ} sees the process environment (default: empty). */
+  public PythonContextBuilder inheritEnvironment(boolean value) {
+    this.inheritEnvironment = value;
+    return this;
+  }
+
+  /** Adds a folder to {@code sys.path} (after the makeparallel package). */
+  public PythonContextBuilder addPythonPath(Path folder) {
+    extraPath.add(folder.toAbsolutePath().toString());
+    return this;
+  }
+
+  /** Last-word hook for options this builder does not cover (stdin/stdout, arguments, ...). */
+  public PythonContextBuilder customize(Consumer<Context.Builder> customizer) {
+    this.customizer = Objects.requireNonNull(customizer, "customizer");
+    return this;
+  }
+
+  /** Creates the context, applies the close-hang workaround and installs the bridge. */
+  public Context build() {
+    List<String> path = new ArrayList<>();
+    path.add(ResourceLocations.pythonPackageRoot().toString());
+    path.addAll(extraPath);
+    io = readOnlyFiles
+        ? IOAccess.newBuilder().fileSystem(org.graalvm.polyglot.io.FileSystem.newReadOnlyFileSystem(
+            org.graalvm.polyglot.io.FileSystem.newDefaultFileSystem())).build()
+        : IOAccess.ALL;
+    Context.Builder b = Context.newBuilder("python")
+        .engine(SharedEngine.get())
+        .allowHostAccess(fullHostAccess ? HostAccess.ALL : BRIDGE_ACCESS)
+        .allowPolyglotAccess(PolyglotAccess.newBuilder().allowBindingsAccess("python").build())
+        .allowCreateThread(true)
+        .allowIO(io)
+        .allowCreateProcess(allowProcesses)
+        .allowEnvironmentAccess(inheritEnvironment ? EnvironmentAccess.INHERIT : EnvironmentAccess.NONE)
+        .option("python.PythonPath", String.join(java.io.File.pathSeparator, path));
+    if (fullHostAccess) {
+      b.allowHostClassLookup(name -> true);
+    }
+    customizer.accept(b);
+    Context ctx = b.build();
+    try {
+      // Importing threading first on a pool thread makes Context.close() hang (DESIGN.md §1).
+      ctx.eval("python", "import threading");
+      ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime));
+    } catch (RuntimeException e) {
+      ctx.close(true);
+      throw e;
+    }
+    return ctx;
+  }
+}

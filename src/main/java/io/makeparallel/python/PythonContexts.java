@@ -1,0 +1,77 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+
+/** Creates contexts and runs a main program in one, as {@code python} would. */
+public final class PythonContexts {
+  private static final Logger LOG = LogManager.getLogger(PythonContexts.class);
+
+  /** What {@link #runMain} runs: a script file, a {@code -c} string, or a {@code -m} module. */
+  public enum Mode { SCRIPT, CODE, MODULE }
+
+  private PythonContexts() {}
+
+  public static PythonContextBuilder builder(TaskRuntime runtime) {
+    return new PythonContextBuilder(runtime);
+  }
+
+  /**
+   * Runs a main program in a new context with the process's streams, waits for every task it
+   * started, closes the context and returns the exit status. With {@code asPython} the context
+   * gets what {@code python script.py} has: file writes, processes, the environment.
+   */
+  public static int runMain(TaskRuntime runtime, Mode mode, String target, List<String> args, boolean asPython) {
+    Context ctx = builder(runtime)
+        .allowFileWrites(asPython)
+        .allowProcesses(asPython)
+        .inheritEnvironment(asPython)
+        .build();
+    LauncherState.register(ctx);
+    int status;
+    try {
+      Value main = ctx.eval("python", "import makeparallel._launch\nmakeparallel._launch.main");
+      status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target, args.toArray(new String[0])).asInt();
+      // Like concurrent.futures at interpreter exit: let running tasks and callbacks finish.
+      runtime.awaitIdle(null);
+    } catch (PolyglotException e) {
+      status = statusOf(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      status = 130;
+    } finally {
+      LauncherState.unregister(ctx);
+    }
+    closeQuietly(ctx);
+    return status;
+  }
+
+  static int statusOf(PolyglotException e) {
+    if (e.isExit()) {
+      return e.getExitStatus();
+    }
+    if (e.isCancelled() || e.isInterrupted()) {
+      return 130;
+    }
+    System.err.println(e.getMessage());
+    return 1;
+  }
+
+  static void closeQuietly(Context ctx) {
+    try {
+      ctx.close();
+    } catch (RuntimeException e) {
+      LOG.debug("context close failed, cancelling it: {}", e.toString());
+      try {
+        ctx.close(true);
+      } catch (RuntimeException ignored) {
+        // already gone
+      }
+    }
+  }
+}

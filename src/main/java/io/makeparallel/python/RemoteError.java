@@ -1,0 +1,26 @@
+package io.makeparallel.python;
+
+/**
+ * An exception raised by a task in a worker interpreter, carried back as data: the exception's
+ * type name and a pickled payload (exception object plus traceback text) that the caller's
+ * context rebuilds. Immutable.
+ */
+public final class RemoteError extends Exception {
+  private static final long serialVersionUID = 1L;
+  private final String typeName;
+  private final transient byte[] payload;
+
+  public RemoteError(String typeName, byte[] payload) {
+    super(typeName, null, false, false);
+    this.typeName = typeName;
+    this.payload = payload;
+  }
+
+  public String typeName() {
+    return typeName;
+  }
+
+  public byte[] payload() {
+    return payload;
+  }
+}
