@@ -278,10 +278,10 @@ class MemoizeTest(unittest.TestCase):
         calls = []
 
         @self.decorator
-        def f(x, depth=0):
-            calls.append(depth)
+        def f(x):
+            calls.append(x)
             if len(calls) == 1:
-                return f(x, depth=0) + 1  # same key as the outer call
+                return f(x) + 1  # same key as the outer call, same thread
             return 10
 
         threads, out = run_threads(1, lambda i: f(5))
@@ -385,7 +385,10 @@ class MemoizeTest(unittest.TestCase):
 
         threads, out = run_threads(1, lambda i: f("slow"))
         self.assertTrue(entered.wait(TIMEOUT))
-        self.assertEqual(f("fast"), "fast")  # would block if a lock spanned the slow call
+        # Another key completes while "slow" runs: no lock spans user code.
+        fast_threads, fast_out = run_threads(1, lambda i: f("fast"))
+        join_all(self, fast_threads)
+        self.assertEqual(fast_out[0], ("ok", "fast"))
         f.cache_clear()
         release.set()
         join_all(self, threads)

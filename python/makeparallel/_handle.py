@@ -39,7 +39,7 @@ def error_from_view(view, decode_remote=None):
         return view.guest()
     if kind == "remote":
         from . import _remote
-        return _remote.rebuild_error(view.message(), bytes(view.guest()))
+        return _remote.rebuild_error(view.message(), view.guest())
     exc = _ERROR_TYPES.get(kind, errors.MakeParallelError)(view.message())
     cause = view.cause()
     if cause is not None:

@@ -205,8 +205,7 @@ def _cached(func, compute, cache, store_failures):
             try:
                 value = compute(*args, **kwargs)
             except BaseException as exc:
-                failure = _Failure(exc)
-                cache.settle(key, slot, failure, store_failures)
+                cache.settle(key, slot, _Failure(exc), store_failures)
                 raise
             cache.settle(key, slot, value, True)
             return value

@@ -1,6 +1,7 @@
 package io.makeparallel;
 
 import io.makeparallel.internal.Logging;
+import io.makeparallel.python.InterpreterBackend;
 import io.makeparallel.python.PythonContexts;
 import io.makeparallel.python.PythonContextBuilder;
 import io.makeparallel.python.SharedEngine;
@@ -37,6 +38,7 @@ public final class MakeParallel {
         if (r == null) {
           Logging.applyEnvironment();
           r = TaskRuntime.builder().build();
+          InterpreterBackend.register(r);
           runtime = r;
         }
       }

@@ -206,6 +206,19 @@ public final class WorkerPool {
     T block() throws E;
   }
 
+  /** Starts idle threads up to the pool size now (warm-up). @return the pool size. */
+  public int prestart() {
+    lock.lock();
+    try {
+      while (!closed && threads.size() - blocked < target) {
+        spawn();
+      }
+      return target;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Changes the pool size; surplus threads leave after their current task. */
   public void resize(int size, long newStackSize) {
     requirePositive(size);

@@ -110,6 +110,43 @@ public final class Bridge {
     return submitBody(taskBody, name, backend, priority, timeoutSeconds, deps, priorityLauncher);
   }
 
+  /**
+   * Submits a pickled call to the interpreters backend.
+   *
+   * @param payload the pickled call, or null when {@code prepare} builds it at run time
+   * @param prepare a callable of this context returning the payload (for dependencies), or null
+   */
+  @HostAccess.Export
+  public Object submitRemote(String payload, Value prepare, String name, int priority,
+      double timeoutSeconds, Value deps, boolean priorityLauncher) {
+    Value p = prepare == null || prepare.isNull() ? null : prepare;
+    return submitBody(new RemoteBody(payload, p), name, InterpreterBackend.NAME, priority,
+        timeoutSeconds, deps, priorityLauncher);
+  }
+
+  /** Configures the interpreters pool; arguments below 1 keep the current value. */
+  @HostAccess.Export
+  public String configureInterpreters(int size, int maxTasksPerWorker, boolean warmup) {
+    try {
+      InterpreterBackend b = (InterpreterBackend) runtime.backend(InterpreterBackend.NAME);
+      b.configure(size < 1 ? b.pool().size() : size, Math.max(0, maxTasksPerWorker));
+      if (warmup && !b.warmup(Duration.ofMinutes(5))) {
+        return "RuntimeError|worker interpreters did not start within 5 minutes";
+      }
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "KeyboardInterrupt|interrupted during warm-up";
+    } catch (RuntimeException e) {
+      return fault(e);
+    }
+  }
+
+  @HostAccess.Export
+  public int openWorkerContexts() {
+    return InterpreterBackend.openContexts();
+  }
+
   Object submitBody(TaskBody body, String name, String backend, int priority,
       double timeoutSeconds, Value deps, boolean priorityLauncher) {
     try {

@@ -79,7 +79,14 @@ public final class HostHandle {
 
   @HostAccess.Export
   public void onProgress(Value fn) {
-    task.onProgress(p -> fn.executeVoid(p));
+    task.onProgress(p -> {
+      if (InterpreterWorker.current() != null) {
+        // Reported inside a worker interpreter: never enter the caller's context nested in it.
+        ProgressRelay.execute(() -> fn.executeVoid(p));
+      } else {
+        fn.executeVoid(p);
+      }
+    });
   }
 
   /** Reports progress; returns a fault string for the Python layer, or null. */

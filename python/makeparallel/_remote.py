@@ -1,0 +1,93 @@
+"""The caller's side of the ``interpreters`` backend: ship a call, decode its outcome."""
+
+import sys
+
+from . import _ship, errors
+from ._bridge import bridge, check
+from ._handle import AsyncHandle
+
+
+class _RemoteTraceback(Exception):
+    """Carries a worker's traceback text as the ``__cause__`` of the error it raised."""
+
+    def __init__(self, tb):
+        super().__init__(tb)
+        self.tb = tb
+
+    def __str__(self):
+        return '\n"""\n%s"""' % self.tb
+
+
+def _encode(fn, args, kwargs, retries, path):
+    try:
+        return _ship.dumps((fn, tuple(args), kwargs, retries, path)).decode("latin-1")
+    except Exception as exc:
+        raise _not_shippable(fn, args, kwargs, exc) from None
+
+
+def _not_shippable(fn, args, kwargs, exc):
+    name = getattr(fn, "__qualname__", repr(fn))
+    culprit = _ship.describe_unpicklable(fn, args, kwargs)
+    if culprit is None:
+        return TypeError("cannot send %s to a worker interpreter: %s" % (name, exc))
+    what, value, err = culprit
+    return TypeError("cannot send %s to a worker interpreter: %s %s (%s) cannot be pickled: %s"
+                     % (name, what, _short_repr(value), type(value).__name__, err))
+
+
+def _short_repr(value):
+    try:
+        r = repr(value)
+    except Exception:
+        r = "<%s object>" % type(value).__name__
+    return r if len(r) <= 80 else r[:77] + "..."
+
+
+def check_shippable(fn, what="func"):
+    """Raise TypeError now if ``fn`` cannot be sent to a worker interpreter."""
+    try:
+        _ship.dumps(fn)
+    except Exception as exc:
+        raise _not_shippable(fn, (), {}, exc) from None
+
+
+def decode_result(data):
+    return _ship.loads(data.encode("latin-1"))
+
+
+def rebuild_error(type_name, data):
+    exc, tb, message = _ship.loads(data.encode("latin-1"))
+    if exc is None:
+        exc = errors.TaskError("%s: %s" % (type_name, message), type_name, tb)
+    else:
+        exc.__cause__ = _RemoteTraceback(tb)
+    return exc
+
+
+def submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts, retries, priority_launcher):
+    path = list(sys.path)
+    if deps:
+        _encode(fn, (None,) + tuple(args), kwargs, retries, path)  # fail now, not in a worker
+
+        def prepare():
+            try:
+                results = tuple(d._value() for d in deps)
+                return _encode(fn, (results,) + tuple(args), kwargs, retries, path)
+            except BaseException as exc:
+                return exc
+        host = check(bridge.submitRemote(None, prepare, name, priority, timeout_arg, dep_hosts,
+                                         priority_launcher))
+    else:
+        payload = _encode(fn, args, kwargs, retries, path)
+        host = check(bridge.submitRemote(payload, None, name, priority, timeout_arg, dep_hosts,
+                                         priority_launcher))
+    return AsyncHandle(host, name, decode=decode_result)
+
+
+def configured_size():
+    n = bridge.poolSize("interpreters")
+    return n if n > 0 else bridge.cpuCount()
+
+
+def configure(size, max_tasks_per_worker, warmup):
+    check(bridge.configureInterpreters(size or 0, max_tasks_per_worker or 0, warmup))

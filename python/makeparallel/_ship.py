@@ -1,0 +1,171 @@
+"""Pickling that can send functions to worker interpreters by value.
+
+Importable functions travel by reference (module + qualname), as with plain pickle. Functions
+of the main script, lambdas, nested functions and closures travel by value: their code object
+(marshal), the globals they name and their captured cell values. The worker rebuilds them in a
+per-module namespace, so the main script's top-level code never runs there.
+"""
+
+import builtins
+import importlib
+import io
+import marshal
+import pickle
+import sys
+import types
+
+__all__ = ["dumps", "loads", "describe_unpicklable"]
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+class _Empty:
+    """Marks a closure cell that had no value yet."""
+
+    def __reduce__(self):
+        return (_empty, ())
+
+
+def _empty():
+    return _EMPTY
+
+
+_EMPTY = _Empty()
+
+
+def _importable(fn):
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", "")
+    if not module or module == "__main__" or "<" in qualname:
+        return False
+    obj = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return False
+    return obj is fn
+
+
+def _global_names(code, out):
+    out.update(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _global_names(const, out)
+    return out
+
+
+def _reduce_function(fn):
+    code = fn.__code__
+    shared = fn.__module__ == "__main__" or sys.modules.get(fn.__module__) is None
+    if shared:
+        names = _global_names(code, set())
+        fn_globals = fn.__globals__
+        globs = {n: fn_globals[n] for n in names if n in fn_globals}
+    else:
+        globs = None
+    cells = fn.__closure__ or ()
+    closure = tuple(_cell_value(c) for c in cells)
+    base = (marshal.dumps(code), fn.__name__, fn.__qualname__, fn.__module__, len(cells), shared)
+    state = (globs, fn.__defaults__, fn.__kwdefaults__, closure, fn.__dict__ or None, fn.__doc__)
+    return (_make_function, base, state, None, None, _fill_function)
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return _EMPTY
+
+
+_namespaces = {}
+
+
+def _namespace(module, shared):
+    if not shared:
+        try:
+            return importlib.import_module(module).__dict__
+        except Exception:
+            pass
+    ns = _namespaces.get(module)
+    if ns is None:
+        ns = {"__name__": module, "__builtins__": builtins}
+        _namespaces[module] = ns
+    return ns
+
+
+def _make_function(code_bytes, name, qualname, module, ncells, shared):
+    closure = tuple(types.CellType() for _ in range(ncells)) if ncells else None
+    fn = types.FunctionType(marshal.loads(code_bytes), _namespace(module, shared), name, None, closure)
+    fn.__qualname__ = qualname
+    fn.__module__ = module
+    return fn
+
+
+def _fill_function(fn, state):
+    globs, defaults, kwdefaults, closure, fdict, doc = state
+    if globs:
+        fn.__globals__.update(globs)
+    fn.__defaults__ = defaults
+    fn.__kwdefaults__ = kwdefaults
+    for cell, value in zip(fn.__closure__ or (), closure):
+        if value is not _EMPTY:
+            cell.cell_contents = value
+    if fdict:
+        fn.__dict__.update(fdict)
+    fn.__doc__ = doc
+    return fn
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if type(obj) is types.FunctionType and not _importable(obj):
+            return _reduce_function(obj)
+        if type(obj) is types.ModuleType:
+            return importlib.import_module, (obj.__name__,)
+        return NotImplemented
+
+
+def dumps(obj):
+    buf = io.BytesIO()
+    _Pickler(buf, _PROTOCOL).dump(obj)
+    return buf.getvalue()
+
+
+def loads(data):
+    return pickle.loads(data)
+
+
+def _try(value):
+    try:
+        dumps(value)
+        return None
+    except Exception as exc:
+        return exc
+
+
+def describe_unpicklable(fn, args, kwargs):
+    """Names the first part of a call that cannot be pickled, as ``(what, value, error)``."""
+    for i, a in enumerate(args):
+        err = _try(a)
+        if err is not None:
+            return "argument %d" % i, a, err
+    for k, v in kwargs.items():
+        err = _try(v)
+        if err is not None:
+            return "keyword argument %r" % k, v, err
+    if type(fn) is types.FunctionType and not _importable(fn):
+        for cell in fn.__closure__ or ():
+            value = _cell_value(cell)
+            err = _try(value)
+            if err is not None:
+                return "captured value", value, err
+        fn_globals = fn.__globals__
+        for n in sorted(_global_names(fn.__code__, set())):
+            if n in fn_globals:
+                err = _try(fn_globals[n])
+                if err is not None:
+                    return "global %r" % n, fn_globals[n], err
+    err = _try(fn)
+    if err is not None:
+        return "the function", fn, err
+    return None

@@ -1,0 +1,128 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.internal.Backend;
+import io.makeparallel.internal.NamedThreadFactory;
+import io.makeparallel.internal.TaskExecution;
+import io.makeparallel.internal.WorkerPool;
+import io.makeparallel.task.Task;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@code interpreters} backend: N worker GraalPy contexts on the shared engine, each owned
+ * by one platform thread ({@code makeparallel-interp-<n>}), so pure-Python work runs on every
+ * core. Cancelling or timing out a running task closes its worker's context and the worker
+ * starts a fresh one; other workers are untouched. A worker is also recycled after
+ * {@code maxTasksPerWorker} tasks when that is set.
+ *
+ * <p>Thread-safe.
+ */
+public final class InterpreterBackend implements Backend {
+  public static final String NAME = "interpreters";
+
+  private final WorkerPool pool;
+  private final ExecutorService reaper =
+      Executors.newCachedThreadPool(new NamedThreadFactory("makeparallel-reaper"));
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition readyChanged = lock.newCondition();
+  private volatile int maxTasksPerWorker;
+  private int ready;
+
+  private InterpreterBackend(TaskRuntime runtime, int size) {
+    this.pool = new WorkerPool("makeparallel-interp", size, new WorkerPool.TaskRunner() {
+      private final ThreadLocal<InterpreterWorker> worker = new ThreadLocal<>();
+
+      @Override
+      public void workerStarted() {
+        InterpreterWorker w = new InterpreterWorker(runtime, reaper);
+        w.start();
+        worker.set(w);
+        changeReady(1);
+      }
+
+      @Override
+      public void run(Task task) {
+        InterpreterWorker w = worker.get();
+        TaskExecution.runHere(task, () -> w.hardCancel(task));
+        w.afterTask(maxTasksPerWorker);
+      }
+
+      @Override
+      public void workerStopping() {
+        InterpreterWorker w = worker.get();
+        if (w != null) {
+          changeReady(-1);
+          w.stop();
+        }
+      }
+    });
+  }
+
+  /** Makes the backend available on {@code runtime} under {@value #NAME}. */
+  public static void register(TaskRuntime runtime) {
+    runtime.registerBackend(NAME, rt -> new InterpreterBackend(rt, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** Number of worker contexts open in this process. */
+  public static int openContexts() {
+    return InterpreterWorker.OPEN_CONTEXTS.get();
+  }
+
+  private void changeReady(int delta) {
+    lock.lock();
+    try {
+      ready += delta;
+      readyChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the pool size and recycling quota (0 = never recycle). */
+  public void configure(int size, int maxTasks) {
+    if (maxTasks < 0) {
+      throw new IllegalArgumentException("max_tasks_per_worker must be >= 1, got " + maxTasks);
+    }
+    maxTasksPerWorker = maxTasks;
+    pool.resize(size, 0);
+  }
+
+  /** Starts every worker now, in parallel, and waits until their contexts are ready. */
+  public boolean warmup(Duration timeout) throws InterruptedException {
+    int target = pool.prestart();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      while (ready < target) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        readyChanged.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void enqueue(Task task) {
+    pool.enqueue(task);
+  }
+
+  @Override
+  public WorkerPool pool() {
+    return pool;
+  }
+
+  @Override
+  public void close(long waitMillis) {
+    pool.close(waitMillis);
+    reaper.shutdown();
+  }
+}

@@ -1,0 +1,134 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.task.Task;
+import io.makeparallel.task.TaskFailure;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+
+/**
+ * One worker interpreter: a GraalPy context owned by one platform thread, with its own GIL.
+ * A hard cancel closes the context from another thread; the owning thread then starts a fresh
+ * one before taking more work. Not thread-safe except {@link #hardCancel}.
+ */
+final class InterpreterWorker {
+  private static final Logger LOG = LogManager.getLogger(InterpreterWorker.class);
+  private static final ThreadLocal<InterpreterWorker> CURRENT = new ThreadLocal<>();
+  /** Worker contexts open in this process (for leak checks). */
+  static final AtomicInteger OPEN_CONTEXTS = new AtomicInteger();
+
+  private final TaskRuntime runtime;
+  private final Executor reaper;
+  private Context context;
+  private Value run;
+  private int tasksRun;
+  private volatile Task executing;
+  private volatile boolean cancelled;
+
+  InterpreterWorker(TaskRuntime runtime, Executor reaper) {
+    this.runtime = runtime;
+    this.reaper = reaper;
+  }
+
+  static InterpreterWorker current() {
+    return CURRENT.get();
+  }
+
+  /** Creates the context on the owning thread (the close-hang workaround needs that). */
+  void start() {
+    CURRENT.set(this);
+    long t0 = System.nanoTime();
+    Context ctx = PythonContexts.builder(runtime)
+        .allowFileWrites(true)
+        .allowProcesses(true)
+        .inheritEnvironment(true)
+        .build();
+    OPEN_CONTEXTS.incrementAndGet();
+    try {
+      run = ctx.eval("python", "import makeparallel._worker\nmakeparallel._worker.run");
+    } catch (RuntimeException e) {
+      closeContext(ctx);
+      throw e;
+    }
+    context = ctx;
+    tasksRun = 0;
+    cancelled = false;
+    LOG.debug("{} ready in {} ms", Thread.currentThread().getName(), (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** Runs a pickled call; returns the pickled result or throws a {@link TaskFailure}. */
+  Object execute(Task task, String call) throws TaskFailure {
+    executing = task;
+    Value r;
+    try {
+      if (task.isCancelRequested()) {
+        return null;
+      }
+      r = run.execute(call);
+    } catch (PolyglotException e) {
+      if (e.isCancelled() || cancelled) {
+        throw new TaskFailure(new io.makeparallel.TaskCancelledException("Task " + task.id() + " was stopped"));
+      }
+      throw e;
+    } finally {
+      executing = null;
+      tasksRun++;
+    }
+    String data = r.getArrayElement(1).asString();
+    if (r.getArrayElement(0).asBoolean()) {
+      return data;
+    }
+    throw new TaskFailure(new RemoteError(r.getArrayElement(2).asString(), data));
+  }
+
+  /** Stops {@code task} if this worker is running it: closes the context from another thread. */
+  void hardCancel(Task task) {
+    if (executing != task) {
+      return;
+    }
+    cancelled = true;
+    Context ctx = context;
+    reaper.execute(() -> {
+      try {
+        ctx.close(true);
+      } catch (RuntimeException e) {
+        LOG.debug("closing a cancelled worker context: {}", e.toString());
+      }
+    });
+  }
+
+  /** After a task: replaces the context if it was cancelled or has run its quota. */
+  void afterTask(int maxTasks) {
+    if (cancelled || (maxTasks > 0 && tasksRun >= maxTasks)) {
+      Context old = context;
+      context = null;
+      closeContext(old);
+      start();
+    }
+  }
+
+  void stop() {
+    Context ctx = context;
+    context = null;
+    CURRENT.remove();
+    closeContext(ctx);
+  }
+
+  private static void closeContext(Context ctx) {
+    if (ctx == null) {
+      return;
+    }
+    try {
+      ctx.close(true);
+    } catch (RuntimeException e) {
+      LOG.debug("worker context close: {}", e.toString());
+    } finally {
+      OPEN_CONTEXTS.decrementAndGet();
+    }
+  }
+}
