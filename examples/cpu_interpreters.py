@@ -77,7 +77,7 @@ pair = parallel_map(spin_count, [0.25, 0.25], backend="interpreters", max_worker
 ratio = min(pair) / solo
 print("side-by-side CPU share versus alone: %.2f (1.0 = fully parallel, 0.5 = one GIL)" % ratio)
 if (os.cpu_count() or 1) >= 4:
-    assert ratio > 0.65, "interpreter workers did not run in parallel (ratio %.2f)" % ratio
+    assert ratio > 0.6, "interpreter workers did not run in parallel (ratio %.2f)" % ratio
 
 # --- 4. lambdas and closures are shipped too, when what they capture pickles -------------------------------
 def make_scaler(factor):

@@ -35,7 +35,8 @@ def report_progress(progress, task_id=None):
     host = bridge.findTask(task_id)
     if host is None:
         if task_id is None:
-            raise RuntimeError("report_progress called outside of a task context and no task_id provided")
+            raise RuntimeError("No task_id found. report_progress must be called from within a @parallel "
+                               "decorated function, or you must provide task_id explicitly.")
         raise ValueError("no running task with id %r" % task_id)
     check(host.reportProgress(progress))
 
@@ -84,13 +85,17 @@ def configure_thread_pool(num_threads=None, stack_size=None):
     n = _validate.java_int("num_threads", num_threads, minimum=1, allow_none=True)
     s = _validate.integer("stack_size", stack_size, minimum=0, allow_none=True)
     check(bridge.configureThreadPool(-1 if n is None else n, -1 if s is None else s))
+    _pool_state["configured"] = True
+
+
+_pool_state = {"configured": False}
 
 
 def get_thread_pool_info():
     """``configured`` and ``current_num_threads`` of the threads pool, and the interpreters pool."""
     interp = bridge.poolSize("interpreters")
     return {
-        "configured": True,
+        "configured": _pool_state["configured"],
         "current_num_threads": bridge.threadPoolSize(),
         "live_threads": bridge.liveThreads("threads"),
         "interpreters": interp if interp >= 0 else _configured_interpreters(),

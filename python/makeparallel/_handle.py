@@ -126,9 +126,12 @@ class AsyncHandle:
             return None
         return self._outcome()
 
-    def wait(self, timeout=None):
-        """Wait up to ``timeout`` seconds (GIL released); ``True`` when done."""
-        return self._wait(timeout)
+    def wait(self, timeout=None, *, timeout_secs=None):
+        """Wait up to ``timeout`` seconds (GIL released); ``True`` when done.
+
+        ``timeout_secs`` is upstream's name for the same argument.
+        """
+        return self._wait(timeout if timeout_secs is None else timeout_secs)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -149,8 +152,13 @@ class AsyncHandle:
         """Cancel: queued -> never runs; running -> stopped (see API.md). False if already done."""
         return self._h.cancel()
 
-    def cancel_with_timeout(self, timeout):
-        """Cancel, then wait up to ``timeout`` seconds for the task's code to stop."""
+    def cancel_with_timeout(self, timeout=None, *, timeout_secs=None):
+        """Cancel, then wait up to ``timeout`` seconds for the task's code to stop.
+
+        ``timeout_secs`` is upstream's name for the same argument.
+        """
+        if timeout_secs is not None:
+            timeout = timeout_secs
         secs = _validate.seconds("timeout", timeout, allow_none=False, allow_zero=True)
         return self._h.cancelAndWait(secs)
 

@@ -20,7 +20,9 @@ class _RemoteTraceback(Exception):
 
 def _encode(fn, args, kwargs, retries, path):
     try:
-        return _ship.dumps((fn, tuple(args), kwargs, retries, path)).decode("latin-1")
+        # The path goes first, in its own pickle: the worker must apply it before it can
+        # import the modules the call refers to.
+        return (_ship.dumps(path) + _ship.dumps((fn, tuple(args), kwargs, retries))).decode("latin-1")
     except Exception as exc:
         raise _not_shippable(fn, args, kwargs, exc) from None
 

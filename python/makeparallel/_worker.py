@@ -1,5 +1,7 @@
 """The worker interpreter's side of the ``interpreters`` backend: run one shipped call."""
 
+import io
+import pickle
 import sys
 import traceback
 
@@ -30,8 +32,9 @@ def _failure(exc):
 def run(payload):
     """Run a pickled call; ``(True, pickled_result, "")`` or ``(False, pickled_error, type_name)``."""
     try:
-        fn, args, kwargs, retries, path = _ship.loads(payload.encode("latin-1"))
-        _apply_path(path)
+        stream = io.BytesIO(payload.encode("latin-1"))
+        _apply_path(pickle.load(stream))
+        fn, args, kwargs, retries = pickle.load(stream)
         attempt = 0
         while True:
             try:

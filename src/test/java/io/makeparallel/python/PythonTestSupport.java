@@ -62,6 +62,7 @@ public final class PythonTestSupport {
     rt.admission().setLimit(null);
     rt.memoryGuard().configure(null, 0);
     rt.setPriorityPaused(false);
+    rt.configureThreadPool(io.makeparallel.RuntimeConfig.defaultThreads(), 0);
     return idle;
   }
 }

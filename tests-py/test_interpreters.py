@@ -1,0 +1,210 @@
+"""The interpreters backend: real multi-core Python, shipping by value, hard cancel."""
+import threading
+import time
+import unittest
+
+import makeparallel as mp
+from makeparallel._bridge import bridge
+
+import interp_helpers
+
+
+def setUpModule():
+    mp.configure(interpreters=2, warmup=True)
+
+
+def spin_forever():
+    while True:
+        pass
+
+
+def report_steps(n):
+    for i in range(n + 1):
+        mp.report_progress(i / n)
+    return "reported"
+
+
+def current_id():
+    return mp.get_current_task_id()
+
+
+class Shipping(unittest.TestCase):
+    def test_lambda(self):
+        self.assertEqual(mp.parallel_map(lambda x: x * 3, range(5), backend="interpreters"),
+                         [0, 3, 6, 9, 12])
+
+    def test_closure_and_nested_function(self):
+        offset = 100
+
+        def add(x):
+            return x + offset
+
+        h = mp.parallel(backend="interpreters")(add)(5)
+        self.assertEqual(h.get(timeout=60), 105)
+
+    def test_recursive_importable_function(self):
+        self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(15).get(timeout=60), 610)
+
+    def test_unpicklable_argument_fails_at_submission(self):
+        @mp.parallel(backend="interpreters")
+        def use(lock):
+            return 1
+
+        before = mp.get_active_task_count()
+        with self.assertRaises(TypeError) as cm:
+            use(threading.Lock())
+        self.assertIn("use", str(cm.exception))
+        self.assertIn("argument 0", str(cm.exception))
+        self.assertEqual(mp.get_active_task_count(), before)
+
+    def test_module_state_is_per_interpreter(self):
+        def mutate():
+            interp_helpers.MARK = "set in worker"
+            return getattr(interp_helpers, "MARK", None)
+
+        self.assertEqual(mp.parallel(backend="interpreters")(mutate)().get(timeout=60), "set in worker")
+        self.assertFalse(hasattr(interp_helpers, "MARK"))
+
+
+class Errors(unittest.TestCase):
+    def test_exception_keeps_type_and_has_worker_traceback(self):
+        def bad():
+            raise KeyError("remote-key")
+
+        with self.assertRaises(KeyError) as cm:
+            mp.parallel(backend="interpreters")(bad)().get(timeout=60)
+        self.assertIn("remote-key", str(cm.exception.__cause__))
+        self.assertIn("Traceback", str(cm.exception.__cause__))
+
+    def test_unrebuildable_exception_becomes_task_error(self):
+        def bad():
+            raise interp_helpers.Unrebuildable("a", "b")
+
+        with self.assertRaises(mp.TaskError) as cm:
+            mp.parallel(backend="interpreters")(bad)().get(timeout=60)
+        self.assertIn("Unrebuildable", cm.exception.type_name)
+        self.assertIn("Traceback", cm.exception.remote_traceback)
+
+
+class HardCancel(unittest.TestCase):
+    def test_timeout_stops_infinite_loop_then_normal_work(self):
+        h = mp.parallel(backend="interpreters")(spin_forever)(timeout=0.5)
+        with self.assertRaises(mp.TaskTimeoutError):
+            h.get(timeout=60)
+        self.assertTrue(h.cancel_with_timeout(30), "the worker's code never stopped")
+        self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(10).get(timeout=120), 55)
+
+    def test_cancel_running_task_leaves_other_worker_alone(self):
+        long = mp.parallel(backend="interpreters")(interp_helpers.fib)
+        spinner = mp.parallel(backend="interpreters")(spin_forever)()
+        deadline = time.monotonic() + 60
+        while not spinner.running() and time.monotonic() < deadline:
+            spinner.wait(0.01)
+        other = long(18)
+        self.assertTrue(spinner.cancel())
+        self.assertTrue(spinner.cancelled())
+        self.assertEqual(other.get(timeout=120), 2584)
+        self.assertTrue(spinner.cancel_with_timeout(30))
+
+    def _settled_contexts(self):
+        # A cancelled worker replaces its context asynchronously; wait (bounded) for that.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            n = bridge.openWorkerContexts()
+            if n == mp.get_thread_pool_info()["live_interpreters"]:
+                return n
+            time.sleep(0.01)
+        return bridge.openWorkerContexts()
+
+    def test_no_context_or_thread_leak_after_cancels(self):
+        mp.parallel(backend="interpreters")(interp_helpers.fib)(5).get(timeout=60)
+        contexts = self._settled_contexts()
+        self.assertLessEqual(contexts, 2)
+        for _ in range(5):
+            h = mp.parallel(backend="interpreters")(spin_forever)(timeout=0.2)
+            with self.assertRaises(mp.TaskTimeoutError):
+                h.get(timeout=60)
+            h.cancel_with_timeout(30)
+        self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(5).get(timeout=120), 5)
+        self.assertEqual(self._settled_contexts(), contexts)
+        self.assertLessEqual(mp.get_thread_pool_info()["live_interpreters"], 2)
+
+
+class Semantics(unittest.TestCase):
+    def test_progress_from_worker_reaches_caller(self):
+        seen = []
+        done = threading.Event()
+
+        def record(p):
+            seen.append(p)
+            if p == 1.0:
+                done.set()
+
+        h = mp.parallel(backend="interpreters")(report_steps)(4)
+        h.on_progress(record)
+        self.assertEqual(h.get(timeout=60), "reported")
+        self.assertTrue(done.wait(30))
+        self.assertEqual(seen[-1], 1.0)
+        self.assertEqual(h.get_progress(), 1.0)
+
+    def test_task_id_inside_worker(self):
+        h = mp.parallel(backend="interpreters")(current_id)()
+        self.assertEqual(h.get(timeout=60), h.get_task_id())
+
+    def test_dependencies_across_backends(self):
+        a = mp.parallel(lambda: 20)()
+        b = mp.parallel(backend="interpreters")(interp_helpers.fib)(10)
+
+        def combine(results, extra):
+            return sum(results) + extra
+
+        c = mp.parallel_with_deps(backend="interpreters")(combine)(5, depends_on=[a, b])
+        self.assertEqual(c.get(timeout=60), 80)
+
+    def test_dependency_failure_propagates(self):
+        def bad():
+            raise ValueError("no")
+
+        a = mp.parallel(backend="interpreters")(bad)()
+        c = mp.parallel_with_deps(backend="interpreters")(lambda r: r)(depends_on=[a])
+        with self.assertRaises(mp.DependencyError) as cm:
+            c.get(timeout=60)
+        self.assertIsInstance(cm.exception.__cause__, ValueError)
+
+    def test_callbacks_fire_in_caller(self):
+        done = threading.Event()
+        got = []
+        h = mp.parallel(backend="interpreters")(interp_helpers.fib)(12)
+        h.on_complete(lambda v: (got.append(v), done.set()))
+        self.assertTrue(done.wait(60))
+        self.assertEqual(got, [144])
+
+    def test_map_keeps_order_and_on_error(self):
+        def inv(x):
+            return 10 // x
+
+        self.assertEqual(mp.parallel_map(inv, [1, 2, 0, 5], backend="interpreters", on_error="return")[:2], [10, 5])
+        self.assertEqual(mp.parallel_map(inv, [1, 2, 0, 5], backend="interpreters", on_error="skip"), [10, 5, 2])
+        with self.assertRaises(ZeroDivisionError):
+            mp.parallel_map(inv, [1, 0, 2], backend="interpreters")
+
+
+class Speedup(unittest.TestCase):
+    def test_two_interpreters_beat_serial(self):
+        run = mp.parallel(backend="interpreters")(interp_helpers.fib)
+        n = 19
+        # Warm both workers' code so the comparison is steady state against steady state.
+        mp.gather([run(n) for _ in range(4)], timeout=300)
+        t0 = time.perf_counter()
+        for _ in range(4):
+            run(n).get(timeout=300)
+        serial = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        mp.gather([run(n) for _ in range(4)], timeout=300)
+        parallel = time.perf_counter() - t0
+        self.assertLess(parallel, 0.8 * serial,
+                        "4 CPU tasks on 2 interpreters took %.2fs vs %.2fs one at a time" % (parallel, serial))
+
+
+if __name__ == "__main__":
+    unittest.main()
