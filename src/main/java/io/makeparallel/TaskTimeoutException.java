@@ -13,7 +13,7 @@ public class TaskTimeoutException extends MakeParallelException {
   private final Duration timeout;
 
   public TaskTimeoutException(String taskId, Duration timeout) {
-    super(String.format("Task %s timed out after %.3fs", taskId, timeout.toNanos() / 1e9));
+    super(String.format(java.util.Locale.ROOT, "Task %s timed out after %.3fs", taskId, timeout.toNanos() / 1e9));
     this.timeout = timeout;
   }
 

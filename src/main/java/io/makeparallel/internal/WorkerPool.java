@@ -91,10 +91,13 @@ public final class WorkerPool {
   }
 
   private void wakeOrSpawn() {
+    // An idle thread counts as idle until it actually wakes, so compare the queue with the
+    // idle count rather than trusting one signal per idle thread (lost wake-ups otherwise).
+    if (queue.size() > idle && threads.size() - blocked < target) {
+      spawn();
+    }
     if (idle > 0) {
       changed.signal();
-    } else if (threads.size() - blocked < target) {
-      spawn();
     }
   }
 
@@ -194,6 +197,8 @@ public final class WorkerPool {
       lock.lock();
       try {
         blocked--;
+        // A compensating thread is now surplus: wake idle threads so one of them leaves.
+        changed.signalAll();
       } finally {
         lock.unlock();
       }

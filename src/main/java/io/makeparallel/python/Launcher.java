@@ -55,7 +55,6 @@ public final class Launcher {
     }
     TaskRuntime runtime = MakeParallel.runtime();
     announceRuntime();
-    installInterruptHandler(runtime);
     return PythonContexts.runMain(runtime, mode, target, rest, true);
   }
 
@@ -67,7 +66,7 @@ public final class Launcher {
     }
   }
 
-  private static void installInterruptHandler(TaskRuntime runtime) {
+  static void installInterruptHandler(TaskRuntime runtime) {
     AtomicInteger presses = new AtomicInteger();
     try {
       sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
@@ -76,8 +75,19 @@ public final class Launcher {
         }
         Thread t = new Thread(() -> {
           runtime.cancelAll();
-          LauncherState.cancelAll();
-          System.exit(130);
+          // Closing the main context stops its Python code; bounded, then leave at once
+          // (JVM shutdown hooks of the polyglot engine can take seconds).
+          Thread closer = new Thread(LauncherState::cancelAll, "makeparallel-interrupt-close");
+          closer.setDaemon(true);
+          closer.start();
+          try {
+            closer.join(2_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          System.out.flush();
+          System.err.flush();
+          Runtime.getRuntime().halt(130);
         }, "makeparallel-interrupt");
         t.setDaemon(true);
         t.start();

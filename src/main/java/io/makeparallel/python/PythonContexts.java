@@ -31,7 +31,13 @@ public final class PythonContexts {
         .allowFileWrites(asPython)
         .allowProcesses(asPython)
         .inheritEnvironment(asPython)
+        // Ctrl-C belongs to the launcher: Python's own handler would raise KeyboardInterrupt
+        // in a main thread that is blocked in Java and never see it.
+        .customize(b -> b.option("python.InstallSignalHandlers", "false"))
         .build();
+    if (asPython) {
+      Launcher.installInterruptHandler(runtime);
+    }
     LauncherState.register(ctx);
     int status;
     try {

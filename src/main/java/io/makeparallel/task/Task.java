@@ -192,13 +192,15 @@ public final class Task {
       if ((to == TaskState.CANCELLED || to == TaskState.TIMED_OUT) && state == TaskState.RUNNING) {
         stopper = runningCanceller;
       }
-      state = to;
-      result = value;
-      error = cause;
+      // Finish time and progress first: a reader that sees the terminal state (volatile)
+      // must also see them.
       finishedNanos = ticker.getAsLong();
       if (to == TaskState.SUCCEEDED) {
         progress = 1.0;
       }
+      result = value;
+      error = cause;
+      state = to;
       toRun = listeners;
       listeners = null;
       if (!started) {
@@ -212,10 +214,11 @@ public final class Task {
     if (stopper != null) {
       runGuarded("hard cancel", stopper);
     }
-    releaseIfIdle();
+    // Hand callbacks over before the slot is released, so "idle" always includes them.
     if (!toRun.isEmpty()) {
       callbackExecutor.execute(() -> toRun.forEach(this::fire));
     }
+    releaseIfIdle();
     return true;
   }
 
