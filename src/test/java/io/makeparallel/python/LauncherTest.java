@@ -92,6 +92,38 @@ class LauncherTest {
   }
 
   @Test
+  void ctrlCCancelsTasksAndExitsPromptly() throws Exception {
+    Path script = write("spin.py", String.join("\n",
+        "import time, makeparallel",
+        "@makeparallel.parallel",
+        "def forever():",
+        "    while True:",
+        "        makeparallel.check_cancelled()",
+        "        time.sleep(0.01)",
+        "h = forever()",
+        "print('started', flush=True)",
+        "h.get()", ""));
+    Path out = tmp.resolve("spin.out");
+    ProcessBuilder pb = new ProcessBuilder(PythonTestSupport.repo().resolve("makeparallel").toString(),
+        script.toString()).redirectOutput(out.toFile()).redirectError(tmp.resolve("spin.err").toFile());
+    pb.environment().put("MAKEPARALLEL_QUIET", "1");
+    Process p = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      while (!Files.readString(out).contains("started")) {
+        assertTrue(p.isAlive() && System.nanoTime() < deadline, "script never started");
+        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // bounded poll of the output
+      }
+      // The launcher execs java, so this pid is the JVM's; SIGINT is what Ctrl-C sends.
+      new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "no exit within 30 s of Ctrl-C");
+      assertEquals(130, p.exitValue());
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
   void missingScriptIsOneLineError() throws Exception {
     Run r = launch(Map.of(), "", "no_such_script.py");
     assertEquals(2, r.status());
