@@ -1160,7 +1160,10 @@ class Lifecycle(Base):
 
         hs = [running(0), running(1)]
         self.assertTrue(all(e.wait(WAIT) for e in started))
+        print("DEBUG before", mp.get_active_task_count(), hs, mp.get_thread_pool_info(), file=sys.__stderr__)
+        t0 = time.monotonic()
         self.assertTrue(mp.shutdown(timeout_secs=WAIT, cancel_pending=True))
+        print("DEBUG after", time.monotonic() - t0, hs, file=sys.__stderr__)
         for h in hs:
             self.assertTrue(h.cancelled(), "%r: %r" % (h, h.done() and not h.cancelled() and h.exception()))
             with self.assertRaises(mp.TaskCancelledError):

@@ -1,0 +1,54 @@
+package io.makeparallel.lincheck;
+
+import io.makeparallel.task.Task;
+import org.jetbrains.kotlinx.lincheck.LinChecker;
+import org.jetbrains.kotlinx.lincheck.annotations.Operation;
+import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Linearizability of the handle state machine: concurrent succeed / fail / cancel / timeOut /
+ * markRunning and reads behave like a sequential order, so exactly one resolution wins.
+ * Runs in the {@code stress} profile.
+ */
+@Tag("stress")
+public class TaskLincheckTest {
+  private final Task task = Task.builder().id("task_l").name("l").body(t -> null).build();
+
+  @Operation
+  public boolean succeed() {
+    return task.succeed("v");
+  }
+
+  @Operation
+  public boolean fail() {
+    return task.fail("e");
+  }
+
+  @Operation
+  public boolean cancel() {
+    return task.cancel();
+  }
+
+  @Operation
+  public boolean markRunning() {
+    return task.markRunning(null);
+  }
+
+  @Operation
+  public String state() {
+    return task.state().name();
+  }
+
+  @Operation
+  public Object result() {
+    return task.result();
+  }
+
+  @Test
+  void linearizable() {
+    LinChecker.check(TaskLincheckTest.class,
+        new ModelCheckingOptions().iterations(10).invocationsPerIteration(200));
+  }
+}
