@@ -49,21 +49,25 @@ def check_depends_on(depends_on):
     return deps
 
 
+def call_with_retries(fn, args, kwargs, retries):
+    """``fn(*args, **kwargs)``, re-run up to ``retries`` times on Exception unless cancelled."""
+    attempt = 0
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            if attempt >= retries or bridge.currentCancelled():
+                raise
+            attempt += 1
+
+
 def _thread_body(fn, args, kwargs, deps, retries):
     def body():
         try:
             call_args = args
             if deps:
                 call_args = (tuple(d._value() for d in deps),) + tuple(args)
-            attempt = 0
-            while True:
-                try:
-                    result = fn(*call_args, **kwargs)
-                    break
-                except Exception:
-                    if attempt >= retries or bridge.currentCancelled():
-                        raise
-                    attempt += 1
+            result = call_with_retries(fn, call_args, kwargs, retries)
             # A returned exception object is a value, not a failure.
             return _Boxed(result) if isinstance(result, BaseException) else result
         except BaseException as exc:  # incl. SystemExit/KeyboardInterrupt: the runtime survives

@@ -6,7 +6,7 @@ import sys
 import traceback
 
 from . import _ship
-from ._bridge import bridge
+from ._submit import call_with_retries
 
 _path = None
 
@@ -35,15 +35,7 @@ def run(payload):
         stream = io.BytesIO(payload.encode("latin-1"))
         _apply_path(pickle.load(stream))
         fn, args, kwargs, retries = pickle.load(stream)
-        attempt = 0
-        while True:
-            try:
-                result = fn(*args, **kwargs)
-                break
-            except Exception:
-                if attempt >= retries or bridge.currentCancelled():
-                    raise
-                attempt += 1
+        result = call_with_retries(fn, args, kwargs, retries)
         try:
             data = _ship.dumps(result)
         except Exception as exc:

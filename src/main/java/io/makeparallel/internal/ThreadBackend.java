@@ -1,7 +1,5 @@
 package io.makeparallel.internal;
 
-import io.makeparallel.task.Task;
-
 /**
  * The {@code threads} backend: platform threads run task bodies directly (for Python, by
  * entering the caller's context). Cancelling a running task is cooperative: the task is flagged
@@ -17,17 +15,7 @@ public final class ThreadBackend implements Backend {
   }
 
   @Override
-  public void enqueue(Task task) {
-    pool.enqueue(task);
-  }
-
-  @Override
   public WorkerPool pool() {
     return pool;
-  }
-
-  @Override
-  public void close(long waitMillis) {
-    pool.close(waitMillis);
   }
 }

@@ -111,11 +111,6 @@ public final class InterpreterBackend implements Backend {
   }
 
   @Override
-  public void enqueue(Task task) {
-    pool.enqueue(task);
-  }
-
-  @Override
   public WorkerPool pool() {
     return pool;
   }
