@@ -5,7 +5,7 @@ import numbers
 
 from . import _validate, errors
 from ._bridge import bridge, check
-from ._submit import set_default_backend
+from ._submit import resolve_backend, set_default_backend
 
 __all__ = [
     "report_progress", "get_current_task_id", "check_cancelled",
@@ -84,6 +84,8 @@ def configure_thread_pool(num_threads=None, stack_size=None):
     """Resize the threads backend's pool (and the stack size of threads started later)."""
     n = _validate.java_int("num_threads", num_threads, minimum=1, allow_none=True)
     s = _validate.integer("stack_size", stack_size, minimum=0, allow_none=True)
+    if s is not None and s >= 2 ** 62:
+        raise ValueError("stack_size is out of range: %d" % s)
     check(bridge.configureThreadPool(-1 if n is None else n, -1 if s is None else s))
     _pool_state["configured"] = True
 
@@ -113,12 +115,15 @@ def configure(backend=None, interpreters=None, warmup=False, max_tasks_per_worke
     ``warmup=True`` to create the worker interpreters now (in parallel), and
     ``max_tasks_per_worker`` to recycle a worker interpreter after that many tasks.
     """
+    # Everything is checked before anything changes, so a bad call leaves no trace.
     if backend is not None:
-        set_default_backend(backend)
+        resolve_backend(backend)
     n = _validate.java_int("interpreters", interpreters, minimum=1, allow_none=True)
     r = _validate.java_int("max_tasks_per_worker", max_tasks_per_worker, minimum=1, allow_none=True)
     if not isinstance(warmup, bool):
         raise TypeError("warmup must be a bool, got %s" % type(warmup).__name__)
+    if backend is not None:
+        set_default_backend(backend)
     if n is not None or r is not None or warmup:
         from . import _remote
         _remote.configure(n, r, warmup)

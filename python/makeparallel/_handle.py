@@ -54,10 +54,11 @@ class AsyncHandle:
     (``result``, ``exception``, ``done``, ``add_done_callback``...) works alongside upstream's.
     """
 
-    __slots__ = ("_h", "_id", "_name", "_meta", "_exc", "_decode", "__weakref__")
+    __slots__ = ("_h", "_id", "_name", "_meta", "_exc", "_decode", "_timeout", "__weakref__")
 
-    def __init__(self, host, name, decode=None):
+    def __init__(self, host, name, decode=None, timeout=None):
         self._h = host
+        self._timeout = timeout
         self._id = host.id()
         self._name = name
         self._meta = {}
@@ -91,9 +92,9 @@ class AsyncHandle:
         raise self._error()
 
     def _wait(self, timeout):
+        secs = _validate.seconds("timeout", timeout, allow_zero=True)
         if self._h.isDone():
             return True
-        secs = _validate.seconds("timeout", timeout, allow_zero=True)
         return self._h.awaitDone(-1.0 if secs is None else secs)
 
     def get(self, timeout=None):
@@ -173,8 +174,8 @@ class AsyncHandle:
         return self._id
 
     def get_timeout(self):
-        t = self._h.timeout()
-        return None if math.isnan(t) else t
+        """The ``timeout=`` given at submission (seconds), or ``None``."""
+        return self._timeout
 
     def get_progress(self):
         p = self._h.progress()

@@ -81,6 +81,9 @@ def gather(handles, on_error="raise", timeout=None):
     """
     _validate.choice("on_error", on_error, _ON_ERROR)
     timeout = _validate.seconds("timeout", timeout, allow_zero=True)
+    if not hasattr(handles, "__iter__"):
+        raise TypeError("handles must be an iterable of AsyncHandle objects, got %s %r"
+                        % (type(handles).__name__, handles))
     handles = list(handles)
     for h in handles:
         if not isinstance(h, AsyncHandle):

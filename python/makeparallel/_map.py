@@ -88,10 +88,14 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     backend = resolve_backend(backend)
     max_workers = _validate.integer("max_workers", max_workers, minimum=1, allow_none=True)
     chunksize = _validate.integer("chunksize", chunksize, minimum=1, allow_none=True)
+    if chunksize is not None:
+        chunksize = min(chunksize, 2 ** 31 - 1)  # larger chunks mean the same thing: "all of it"
     timeout = _validate.seconds("timeout", timeout)
     _validate.choice("on_error", on_error, _ON_ERROR)
     if not isinstance(ordered, bool):
         raise TypeError("ordered must be a bool, got %s" % type(ordered).__name__)
+    if not isinstance(progress, (bool, str)):
+        raise TypeError("progress must be a bool or 'force', got %s %r" % (type(progress).__name__, progress))
     if progress not in (True, False, "force"):
         raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
     if backend == "interpreters":

@@ -90,7 +90,9 @@ def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=Non
     if backend == "threads":
         body = _thread_body(fn, args, kwargs or {}, deps, retries)
         host = check(bridge.submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher))
-        return AsyncHandle(host, name)
+        return AsyncHandle(host, name, timeout=timeout)
     from . import _remote
-    return _remote.submit(fn, args, kwargs or {}, name, priority, timeout_arg, deps, dep_hosts,
-                          retries, priority_launcher)
+    handle = _remote.submit(fn, args, kwargs or {}, name, priority, timeout_arg, deps, dep_hosts,
+                            retries, priority_launcher)
+    handle._timeout = timeout
+    return handle

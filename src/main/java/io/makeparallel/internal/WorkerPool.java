@@ -103,7 +103,7 @@ public final class WorkerPool {
 
   private void spawn() {
     String threadName = namePrefix + "-" + threadSeq.incrementAndGet();
-    Thread t = new Thread(null, this::workerLoop, threadName, stackSize);
+    Thread t = new Thread(NamedThreadFactory.GROUP, this::workerLoop, threadName, stackSize);
     t.setDaemon(true);
     threads.add(t);
     t.start();

@@ -47,7 +47,8 @@ public final class Bridge {
     if (seconds * 1e9 >= MAX_DURATION.toNanos()) {
       return MAX_DURATION;
     }
-    return Duration.ofNanos((long) (seconds * 1e9));
+    // Below a nanosecond still means "a deadline", not "no time at all".
+    return Duration.ofNanos(Math.max(1L, (long) (seconds * 1e9)));
   }
 
   /** Runs {@code action}; returns null, or a fault string for the Python layer. */
