@@ -13,7 +13,7 @@ threads as asked, with chunk sizes cycling through None/1/3/7/20 (so not every i
 task), and 50 x 20 items on interpreters with chunksize=10 (2 tasks per batch: lambdas and
 closures are shipped by value, ~50-100 ms per interpreter task here). The interpreters pool is
 configured once (configure(interpreters=2, warmup=True)) in setUpClass of the class using it.
-Known implementation bugs are kept as @unittest.expectedFailure tests whose comment starts "BUG:".
+Tests named test_bug_* pin down bugs this suite found (all fixed).
 """
 import collections
 import math
@@ -528,7 +528,7 @@ class BadInput(Base):
              % (len(rows), len(labels), failed, time.monotonic() - t0))
 
     def test_bug_done_handle_skips_timeout_validation(self):
-        # BUG: _handle.py AsyncHandle._wait returns True when the task is already done *before*
+        # Regression test (was a bug, fixed): _handle.py AsyncHandle._wait returns True when the task is already done *before*
         # validating timeout, so get/result/exception/wait on a finished handle accept
         # timeout=nan, inf, -1, "1", [1]... (expected ValueError/TypeError naming 'timeout').
         d = self.done_h
@@ -542,7 +542,7 @@ class BadInput(Base):
             self.fail("\n".join(problems))
 
     def test_bug_gather_non_iterable_handles_not_named(self):
-        # BUG: _launchers.py gather() calls list(handles) unguarded: gather(5) / gather(None)
+        # Regression test (was a bug, fixed): _launchers.py gather() calls list(handles) unguarded: gather(5) / gather(None)
         # raise TypeError "'int' object is not iterable" that does not name 'handles'.
         rows = [Row(_label("gather", "handles", w, v), (lambda v=v: mp.gather(v)), TypeError, ("handles",))
                 for w, v in [("int", 5), ("None", None), ("float", 1.5)]]
@@ -552,7 +552,7 @@ class BadInput(Base):
             self.fail("\n".join(problems))
 
     def test_bug_stack_size_out_of_java_range(self):
-        # BUG: _control.py configure_thread_pool() checks stack_size with _validate.integer (no
+        # Regression test (was a bug, fixed): _control.py configure_thread_pool() checks stack_size with _validate.integer (no
         # upper bound); 2**63 reaches Bridge.configureThreadPool(int, long) and fails with
         # TypeError "invalid instantiation of foreign object" (expected ValueError naming stack_size).
         rows = [Row(_label("configure_thread_pool", "stack_size", w, v),
@@ -564,7 +564,7 @@ class BadInput(Base):
             self.fail("\n".join(problems))
 
     def test_bug_parallel_map_progress_wrong_type(self):
-        # BUG: _map.py parallel_map() answers any progress outside (True, False, "force") with
+        # Regression test (was a bug, fixed): _map.py parallel_map() answers any progress outside (True, False, "force") with
         # ValueError; a wrong *type* (None, a list) should be TypeError.
         rows = [Row(_label("parallel_map", "progress", w, v),
                     (lambda v=v: mp.parallel_map(double, [1], progress=v)), TypeError, ("progress",))
@@ -575,7 +575,7 @@ class BadInput(Base):
             self.fail("\n".join(problems))
 
     def test_bug_configure_leaves_backend_changed_on_bad_input(self):
-        # BUG: _control.py configure() applies backend= (set_default_backend) before validating
+        # Regression test (was a bug, fixed): _control.py configure() applies backend= (set_default_backend) before validating
         # interpreters/max_tasks_per_worker/warmup; configure(backend="interpreters",
         # interpreters=0) raises ValueError but the default backend is now "interpreters".
         from makeparallel import _submit
@@ -1218,7 +1218,7 @@ class Durations(Base):
         self.assertDrains(30)
 
     def test_bug_huge_timeout_get_timeout_roundtrip(self):
-        # BUG: python/Bridge.duration clamps a timeout to 100 years and HostHandle.timeout()
+        # Regression test (was a bug, fixed): python/Bridge.duration clamps a timeout to 100 years and HostHandle.timeout()
         # reports the clamped value: timeout=1e300 (or 2**63) is accepted but get_timeout()
         # returns 3153600000.0 instead of the timeout given (API.md §3: "the timeout= given").
         launch = mp.parallel(double)
@@ -1274,7 +1274,7 @@ class Durations(Base):
         self.assertDrains(30)
 
     def test_bug_map_huge_chunksize(self):
-        # BUG: _map.py parallel_map() validates chunksize with no upper bound; chunksize=2**63
+        # Regression test (was a bug, fixed): _map.py parallel_map() validates chunksize with no upper bound; chunksize=2**63
         # (and, on GraalPy, even sys.maxsize) reaches itertools.islice in _Run._chunk and fails
         # with islice's own ValueError ("% for islice() must be None or an integer: 0 <= x <=
         # sys.maxsize.") that does not name chunksize. Expected: work normally (clamp) or a

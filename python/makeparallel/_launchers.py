@@ -154,6 +154,11 @@ class ParallelContext:
     def __exit__(self, exc_type, exc, tb):
         self._open = False
         if exc_type is not None:
+            # Queued tasks first: cancelling a running one frees a worker that would
+            # otherwise start the next queued task.
+            for h in self._handles:
+                if not h.running():
+                    h.cancel()
             for h in self._handles:
                 h.cancel()
         for h in self._handles:

@@ -94,7 +94,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     _validate.choice("on_error", on_error, _ON_ERROR)
     if not isinstance(ordered, bool):
         raise TypeError("ordered must be a bool, got %s" % type(ordered).__name__)
-    if not isinstance(progress, (bool, str)):
+    if progress is None or not isinstance(progress, (bool, int, str)):
         raise TypeError("progress must be a bool or 'force', got %s %r" % (type(progress).__name__, progress))
     if progress not in (True, False, "force"):
         raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
@@ -108,15 +108,19 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         total = len(items)
     except TypeError:
         total = None
-    run = _Run(func, iter(items), total, backend, workers, chunksize, timeout, on_error, progress)
+    # With max_workers, at most that many chunks are in flight (so at most that many run);
+    # otherwise two per worker keep the pool busy while memory stays bounded.
+    in_flight = max_workers or 2 * workers
+    run = _Run(func, iter(items), total, backend, workers, chunksize, timeout, on_error, progress, in_flight)
     if ordered:
         return [v for _, v in run.results(ordered=True)]
     return (v for _, v in run.results(ordered=False))
 
 
 class _Run:
-    def __init__(self, func, it, total, backend, workers, chunksize, timeout, on_error, progress):
+    def __init__(self, func, it, total, backend, workers, chunksize, timeout, on_error, progress, in_flight):
         self.func = func
+        self.in_flight = in_flight
         self.it = it
         self.backend = backend
         self.workers = workers
@@ -141,8 +145,7 @@ class _Run:
         return chunk
 
     def _fill(self):
-        # Bounded lookahead: two chunks per worker keeps workers busy and memory bounded.
-        while not self.exhausted and len(self.window) < 2 * self.workers:
+        while not self.exhausted and len(self.window) < self.in_flight:
             chunk = self._chunk()
             if not chunk:
                 break

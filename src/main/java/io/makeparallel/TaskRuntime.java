@@ -282,10 +282,17 @@ public final class TaskRuntime implements AutoCloseable {
   public boolean shutdown(Duration timeout, boolean cancelPending) throws InterruptedException {
     shutdown = true;
     gate.setShutdown(true);
-    for (Task t : new ArrayList<>(live.values())) {
+    List<Task> tasks = new ArrayList<>(live.values());
+    for (Task t : tasks) {
       if (t.state() == TaskState.WAITING) {
         t.fail(new ShutdownException("Task " + t.id() + " was waiting for dependencies at shutdown"));
-      } else if (cancelPending) {
+      }
+    }
+    if (cancelPending) {
+      // Queued tasks first: cancelling a running one frees a worker that would otherwise
+      // start the next queued task before its turn to be cancelled came.
+      tasks.sort(java.util.Comparator.comparing(t -> t.state() == TaskState.RUNNING));
+      for (Task t : tasks) {
         t.cancel();
       }
     }
