@@ -1,0 +1,80 @@
+"""B6, makeparallel side: time out runaway pure-Python loops on the interpreters backend.
+
+No CPython peer can do this (a thread cannot be stopped, and a process pool cannot stop one
+task without losing its worker), so only the makeparallel figures are taken.
+"""
+import gc
+import math
+import threading
+import time
+
+import makeparallel
+from benchlib import now, proc_status
+from workloads.kernels import noop, spin_forever
+
+spin_task = makeparallel.parallel(backend="interpreters")(spin_forever)
+small_task = makeparallel.parallel(backend="interpreters")(noop)
+
+
+def counts():
+    """Everything a leaked cancel could leave behind, as the runtime and the OS see it."""
+    info = makeparallel.get_thread_pool_info()
+    return {
+        "open_worker_contexts": makeparallel._bridge.bridge.openWorkerContexts(),
+        "live_interpreters": info["live_interpreters"],
+        "interpreters": info["interpreters"],
+        "python_threads": threading.active_count(),
+        "jvm_threads": proc_status().get("threads"),
+        "active_tasks": makeparallel.get_active_task_count(),
+    }
+
+
+def _settle(workers, limit=15.0):
+    # Replacement contexts are created in the background: wait until the pool is whole again
+    # (or give up, which then shows in the counts) before comparing.
+    deadline = now() + limit
+    while now() < deadline:
+        if (makeparallel._bridge.bridge.openWorkerContexts() >= workers
+                and makeparallel.get_active_task_count() == 0):
+            break
+        time.sleep(0.02)
+    gc.collect()
+    time.sleep(0.2)
+
+
+def run(cancels, timeout=0.3):
+    """Times out ``cancels`` runaway tasks, every worker at once in each round.
+
+    Occupying every worker means the small task that follows can only run on a replacement
+    interpreter, so its completion time is the "replacement worker ready" figure.
+    """
+    workers = makeparallel.get_thread_pool_info()["interpreters"]
+    makeparallel.configure(warmup=True)
+    small_task().get()
+    _settle(workers)
+    before = counts()
+    latency, replacement = [], []
+    t_all = now()
+    for _ in range(math.ceil(cancels / workers)):
+        submitted = [(now(), spin_task(timeout=timeout)) for _ in range(workers)]
+        for t0, h in submitted:
+            try:
+                h.get()
+            except makeparallel.TaskTimeoutError:
+                latency.append(now() - (t0 + timeout))
+            else:
+                raise AssertionError("a runaway task returned")
+        t_resolved = now()
+        small_task().get()
+        replacement.append(now() - t_resolved)
+    _settle(workers)
+    return {
+        "workers": workers,
+        "cancels": len(latency),
+        "timeout_s": timeout,
+        "latency_s": latency,
+        "replacement_s": replacement,
+        "before": before,
+        "after": counts(),
+        "total_s": now() - t_all,
+    }
