@@ -2,7 +2,6 @@ package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.task.Task;
-import java.time.Duration;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
@@ -31,12 +30,6 @@ public final class HostHandle {
   @HostAccess.Export public double progress() { return task.progress(); }
   @HostAccess.Export public boolean cancel() { return task.cancel(); }
   @HostAccess.Export public boolean cancelRequested() { return task.isCancelRequested(); }
-
-  @HostAccess.Export
-  public double timeout() {
-    Duration t = task.timeout();
-    return t == null ? Double.NaN : t.toNanos() / 1e9;
-  }
 
   /** Waits up to {@code seconds} (negative = no limit). @return true when resolved. */
   @HostAccess.Export
