@@ -55,7 +55,8 @@ class Shipping(unittest.TestCase):
             use(threading.Lock())
         self.assertIn("use", str(cm.exception))
         self.assertIn("argument 0", str(cm.exception))
-        self.assertEqual(mp.get_active_task_count(), before)
+        # An earlier task may still be releasing its slot, so the count can only fall here.
+        self.assertLessEqual(mp.get_active_task_count(), before)
 
     def test_module_state_is_per_interpreter(self):
         def mutate():
