@@ -67,8 +67,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--max-workers", type=int, default=6)
     ap.add_argument("--tasks", type=int, default=100_000)
+    ap.add_argument("--checkpoints", type=int, default=4, help="samples taken along the tasks")
     a = ap.parse_args()
-    emit({"workers": workers_curve(a.max_workers), "handles": dropped_handles(a.tasks)})
+    emit({"workers": workers_curve(a.max_workers), "handles": dropped_handles(a.tasks, checkpoints=a.checkpoints)})
 
 
 if __name__ == "__main__":
