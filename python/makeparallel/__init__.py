@@ -6,6 +6,11 @@ Pythonic face described in API.md. Start with :func:`parallel` and :func:`parall
 
 __version__ = "0.1.0"
 
+# First, on the importing thread (the context's owner): if `threading` is first imported on a
+# pool thread, closing the context hangs (DESIGN.md, "close hang"). Contexts that skip the eager
+# import (the launcher's) rely on this line.
+import threading as _threading  # noqa: E402,F401
+
 from ._bridge import bridge as _bridge_object
 from . import _support
 

@@ -32,6 +32,7 @@ public final class PythonContextBuilder {
   private boolean readOnlyFiles = true;
   private boolean allowProcesses;
   private boolean inheritEnvironment;
+  private boolean eagerThreadingImport = true;
   private final List<String> extraPath = new ArrayList<>();
   private Consumer<Context.Builder> customizer = b -> {};
 
@@ -68,6 +69,16 @@ public final class PythonContextBuilder {
     return this;
   }
 
+  /**
+   * Whether {@link #build()} imports {@code threading} on the calling thread right away (default
+   * true). Only a context whose Python code runs on pool threads solely through makeparallel,
+   * which imports {@code threading} when it is imported, may turn this off.
+   */
+  PythonContextBuilder eagerThreadingImport(boolean value) {
+    this.eagerThreadingImport = value;
+    return this;
+  }
+
   /** Last-word hook for options this builder does not cover (stdin/stdout, arguments, ...). */
   public PythonContextBuilder customize(Consumer<Context.Builder> customizer) {
     this.customizer = Objects.requireNonNull(customizer, "customizer");
@@ -99,7 +110,11 @@ public final class PythonContextBuilder {
     Context ctx = b.build();
     try {
       // Importing threading first on a pool thread makes Context.close() hang (DESIGN.md §1).
-      ctx.eval("python", "import threading");
+      // Importing makeparallel does it too, on the importing thread, so a context whose owner
+      // surely imports the package first (the launcher's main context) may skip this ~2 s.
+      if (eagerThreadingImport) {
+        ctx.eval("python", "import threading");
+      }
       ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime));
     } catch (RuntimeException e) {
       ctx.close(true);

@@ -34,6 +34,9 @@ public final class PythonContexts {
         // Ctrl-C belongs to the launcher: Python's own handler would raise KeyboardInterrupt
         // in a main thread that is blocked in Java and never see it.
         .customize(b -> b.option("python.InstallSignalHandlers", "false"))
+        // The main thread owns this context and runs the script, so makeparallel (and with it
+        // threading) is first imported here, never on a pool thread.
+        .eagerThreadingImport(false)
         .build();
     if (asPython) {
       Launcher.installInterruptHandler(runtime);
@@ -41,7 +44,7 @@ public final class PythonContexts {
     LauncherState.register(ctx);
     int status;
     try {
-      Value main = ctx.eval("python", "import makeparallel._launch\nmakeparallel._launch.main");
+      Value main = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch.main");
       status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target, args.toArray(new String[0])).asInt();
       // Like concurrent.futures at interpreter exit: let running tasks and callbacks finish.
       runtime.awaitIdle(null);

@@ -1,9 +1,11 @@
-"""Runs the main program for the launcher, the way ``python`` does (argv, sys.path, exit status)."""
+"""Runs the main program for the launcher, the way ``python`` does (argv, sys.path, exit status).
+
+A top-level module, not part of the package: ``print("hello")`` should not pay for importing
+makeparallel (and ``threading``, which the package imports first) when the script never uses it.
+"""
 
 import os
-import runpy
 import sys
-import traceback
 
 
 def _exit_status(exc):
@@ -11,7 +13,7 @@ def _exit_status(exc):
     if code is None:
         return 0
     if isinstance(code, int):
-        return code & 0xFF if code >= 0 else code & 0xFF
+        return code & 0xFF
     print(code, file=sys.stderr)
     return 1
 
@@ -23,6 +25,7 @@ def main(mode, target, argv):
         if mode == "script":
             sys.argv = [target] + argv
             sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
+            import runpy
             runpy.run_path(target, run_name="__main__")
         elif mode == "code":
             sys.argv = ["-c"] + argv
@@ -34,10 +37,12 @@ def main(mode, target, argv):
         else:
             sys.argv = [target] + argv
             sys.path.insert(0, os.getcwd())
+            import runpy
             runpy.run_module(target, run_name="__main__", alter_sys=True)
     except SystemExit as e:
         return _exit_status(e)
     except BaseException:
+        import traceback
         traceback.print_exc()
         return 1
     finally:
