@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.makeparallel.testing.Awaits;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +48,51 @@ class LauncherTest {
     Files.createDirectories(f.getParent());
     Files.writeString(f, text);
     return f;
+  }
+
+  /**
+   * Without the JIT the launcher records a class-data archive once, in the background, and then
+   * maps it; neither run may print anything but the script's output (the JVM's recording chatter
+   * must not reach the user). The third run demands the archive (AOTMode=on / -Xshare:on make
+   * the JVM fail when it cannot map it), so a recorded-but-unusable archive fails too.
+   */
+  @Test
+  @Tag("stress") // the background recording takes a minute or more on a busy 2-core box
+  void withoutTheJitAClassDataArchiveIsRecordedOnceThenUsedSilently() throws Exception {
+    Path jvm = tmp.resolve("cache").resolve("jvm");
+    Map<String, String> env = Map.of("MAKEPARALLEL_JIT", "0", "MAKEPARALLEL_CACHE", tmp.resolve("cache").toString());
+    Run first = launch(env, "", "-c", "print('hello')");
+    assertEquals(new Run(0, "hello\n", ""), first);
+    Awaits.until(Duration.ofMinutes(10), () -> archive(jvm) != null && !hasLock(jvm),
+        () -> "an archive in " + jvm + ": " + listing(jvm));
+    Path archive = archive(jvm);
+    assertEquals(new Run(0, "hello\n", ""), launch(env, "", "-c", "print('hello')"));
+    String demand = archive.toString().endsWith(".aot") ? "-XX:AOTMode=on" : "-Xshare:on";
+    Map<String, String> strict = new java.util.HashMap<>(env);
+    strict.put("MAKEPARALLEL_JAVA_OPTS", demand);
+    assertEquals(new Run(0, "hello\n", ""), launch(strict, "", "-c", "print('hello')"));
+    assertEquals(List.of(archive), files(jvm), "one archive, no leftovers");
+  }
+
+  private static List<Path> files(Path dir) {
+    try (var s = Files.list(dir)) {
+      return s.sorted().toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static Path archive(Path dir) {
+    return files(dir).stream().filter(f -> f.toString().endsWith(".aot") || f.toString().endsWith(".jsa"))
+        .findFirst().orElse(null);
+  }
+
+  private static boolean hasLock(Path dir) {
+    return files(dir).stream().anyMatch(f -> f.toString().endsWith(".lock"));
+  }
+
+  private static String listing(Path dir) {
+    return files(dir).toString();
   }
 
   @Test

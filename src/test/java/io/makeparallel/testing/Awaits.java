@@ -24,10 +24,15 @@ public final class Awaits {
   }
 
   public static void until(BooleanSupplier condition, Supplier<String> what) {
-    long deadline = System.nanoTime() + MAX.toNanos();
+    until(MAX, condition, what);
+  }
+
+  /** As {@link #until(BooleanSupplier, String)}, for what another process does (slower). */
+  public static void until(Duration max, BooleanSupplier condition, Supplier<String> what) {
+    long deadline = System.nanoTime() + max.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        fail("condition not reached within " + MAX + ": " + what.get());
+        fail("condition not reached within " + max + ": " + what.get());
       }
       LockSupport.parkNanos(POLL_NANOS);
     }
