@@ -21,6 +21,12 @@ def rows(results):
             yield f"{name}:{sub}", params, "", r["mode"], sm
 
 
+def spread(m):
+    """Fastest and slowest measured iteration: on a loaded machine, often more telling than the mean."""
+    raw = [x for fork in m.get("rawData") or [] for x in fork]
+    return f"{fmt(min(raw))} – {fmt(max(raw))}" if raw else "n/a"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("json")
@@ -40,12 +46,12 @@ def main():
     print(f"- JDK: {a.java}")
     print(f"- load at start: `{a.load_start.strip()}`")
     print(f"- load at end: `{a.load_end.strip()}`\n")
-    print("| benchmark | params | threads | mode | score ± error | units |")
-    print("|---|---|---|---|---|---|")
+    print("| benchmark | params | threads | mode | score ± error | iterations min – max | units |")
+    print("|---|---|---|---|---|---|---|")
     for name, params, threads, mode, m in rows(results):
         err = m.get("scoreError")
         print(f"| {name} | {params} | {threads} | {mode} | {fmt(m['score'])} ± {fmt(err)} "
-              f"| {m['scoreUnit']} |")
+              f"| {spread(m)} | {m['scoreUnit']} |")
 
 
 if __name__ == "__main__":
