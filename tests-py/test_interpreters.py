@@ -108,14 +108,16 @@ class HardCancel(unittest.TestCase):
         self.assertTrue(spinner.cancel_with_timeout(30))
 
     def _settled_contexts(self):
-        # A cancelled worker replaces its context asynchronously; wait (bounded) for that.
-        deadline = time.monotonic() + 60
+        # A cancelled worker replaces its context asynchronously, and after a cancel one standby
+        # context is built in the background; wait (bounded) until every open context is either
+        # a worker's or the one spare. Returns the workers' contexts.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            n = bridge.openWorkerContexts()
-            if n == mp.get_thread_pool_info()["live_interpreters"]:
-                return n
+            n, spare = bridge.openWorkerContexts(), bridge.spareWorkerContexts()
+            if spare <= 1 and n - spare == mp.get_thread_pool_info()["live_interpreters"]:
+                return n - spare
             time.sleep(0.01)
-        return bridge.openWorkerContexts()
+        return bridge.openWorkerContexts() - bridge.spareWorkerContexts()
 
     def test_no_context_or_thread_leak_after_cancels(self):
         mp.parallel(backend="interpreters")(interp_helpers.fib)(5).get(timeout=60)
@@ -129,6 +131,24 @@ class HardCancel(unittest.TestCase):
         self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(5).get(timeout=120), 5)
         self.assertEqual(self._settled_contexts(), contexts)
         self.assertLessEqual(mp.get_thread_pool_info()["live_interpreters"], 2)
+        self.assertLessEqual(bridge.spareWorkerContexts(), 1)
+
+    def test_after_a_cancel_a_spare_context_replaces_the_next_cancelled_one(self):
+        first = mp.parallel(backend="interpreters")(spin_forever)(timeout=0.2)
+        with self.assertRaises(mp.TaskTimeoutError):
+            first.get(timeout=60)
+        deadline = time.monotonic() + 120
+        while bridge.spareWorkerContexts() < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(bridge.spareWorkerContexts(), 1, "no standby context after a cancel")
+        opened = bridge.openWorkerContexts()
+        second = mp.parallel(backend="interpreters")(spin_forever)(timeout=0.2)
+        with self.assertRaises(mp.TaskTimeoutError):
+            second.get(timeout=60)
+        # The cancelled worker takes the spare (count drops, or stays if already rebuilt) and the
+        # pool keeps working; never more than workers + one spare.
+        self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(10).get(timeout=120), 55)
+        self.assertLessEqual(bridge.openWorkerContexts(), opened)
 
 
 class Semantics(unittest.TestCase):

@@ -21,6 +21,8 @@ def counts():
     info = makeparallel.get_thread_pool_info()
     return {
         "open_worker_contexts": makeparallel._bridge.bridge.openWorkerContexts(),
+        # After the first cancel one standby context is kept ready (not a leak, at most one).
+        "spare_worker_contexts": makeparallel._bridge.bridge.spareWorkerContexts(),
         "live_interpreters": info["live_interpreters"],
         "interpreters": info["interpreters"],
         "python_threads": threading.active_count(),

@@ -148,6 +148,12 @@ public final class Bridge {
     return InterpreterBackend.openContexts();
   }
 
+  /** Of {@link #openWorkerContexts()}, those held ready as standby (not owned by a worker). */
+  @HostAccess.Export
+  public int spareWorkerContexts() {
+    return SpareContexts.held();
+  }
+
   Object submitBody(TaskBody body, String name, String backend, int priority,
       double timeoutSeconds, Value deps, boolean priorityLauncher) {
     try {

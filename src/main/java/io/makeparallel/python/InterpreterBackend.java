@@ -17,7 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * by one platform thread ({@code makeparallel-interp-<n>}), so pure-Python work runs on every
  * core. Cancelling or timing out a running task closes its worker's context and the worker
  * starts a fresh one; other workers are untouched. A worker is also recycled after
- * {@code maxTasksPerWorker} tasks when that is set.
+ * {@code maxTasksPerWorker} tasks when that is set. After the first hard cancel a standby
+ * context is kept ready ({@link SpareContexts}) so a cancelled worker is back at once.
  *
  * <p>Thread-safe.
  */
@@ -27,18 +28,20 @@ public final class InterpreterBackend implements Backend {
   private final WorkerPool pool;
   private final ExecutorService reaper =
       Executors.newCachedThreadPool(new NamedThreadFactory("makeparallel-reaper"));
+  private final SpareContexts<InterpreterWorker.Prepared> spares;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition readyChanged = lock.newCondition();
   private volatile int maxTasksPerWorker;
   private int ready;
 
   private InterpreterBackend(TaskRuntime runtime, int size) {
+    this.spares = new SpareContexts<>(() -> InterpreterWorker.prepare(runtime), InterpreterWorker.Prepared::close);
     this.pool = new WorkerPool("makeparallel-interp", size, new WorkerPool.TaskRunner() {
       private final ThreadLocal<InterpreterWorker> worker = new ThreadLocal<>();
 
       @Override
       public void workerStarted() {
-        InterpreterWorker w = new InterpreterWorker(runtime, reaper);
+        InterpreterWorker w = new InterpreterWorker(runtime, reaper, spares);
         w.start();
         worker.set(w);
         changeReady(1);
@@ -118,6 +121,7 @@ public final class InterpreterBackend implements Backend {
   @Override
   public void close(long waitMillis) {
     pool.close(waitMillis);
+    spares.close(waitMillis);
     reaper.shutdown();
   }
 }

@@ -24,25 +24,35 @@ final class InterpreterWorker {
 
   private final TaskRuntime runtime;
   private final Executor reaper;
+  private final SpareContexts<Prepared> spares;
   private Context context;
   private Value run;
   private int tasksRun;
   private volatile Task executing;
   private volatile boolean cancelled;
 
-  InterpreterWorker(TaskRuntime runtime, Executor reaper) {
+  InterpreterWorker(TaskRuntime runtime, Executor reaper, SpareContexts<Prepared> spares) {
     this.runtime = runtime;
     this.reaper = reaper;
+    this.spares = spares;
   }
 
   static InterpreterWorker current() {
     return CURRENT.get();
   }
 
-  /** Creates the context on the owning thread (the close-hang workaround needs that). */
-  void start() {
-    CURRENT.set(this);
-    long t0 = System.nanoTime();
+  /** A worker context with the package imported, ready to run calls. */
+  record Prepared(Context context, Value run) {
+    void close() {
+      closeContext(context);
+    }
+  }
+
+  /**
+   * Builds a worker context on the calling thread, which becomes its owner for the close-hang
+   * workaround (threading is imported here first).
+   */
+  static Prepared prepare(TaskRuntime runtime) {
     Context ctx = PythonContexts.builder(runtime)
         .allowFileWrites(true)
         .allowProcesses(true)
@@ -50,15 +60,29 @@ final class InterpreterWorker {
         .build();
     OPEN_CONTEXTS.incrementAndGet();
     try {
-      run = ctx.eval("python", "import makeparallel._worker\nmakeparallel._worker.run");
+      return new Prepared(ctx, ctx.eval("python", "import makeparallel._worker\nmakeparallel._worker.run"));
     } catch (RuntimeException e) {
       closeContext(ctx);
       throw e;
     }
-    context = ctx;
+  }
+
+  /** Takes the spare context if one is ready, else builds one on this thread. */
+  void start() {
+    CURRENT.set(this);
+    long t0 = System.nanoTime();
+    Prepared p = spares.take();
+    String how = "spare";
+    if (p == null) {
+      p = prepare(runtime);
+      how = "new";
+    }
+    context = p.context();
+    run = p.run();
     tasksRun = 0;
     cancelled = false;
-    LOG.debug("{} ready in {} ms", Thread.currentThread().getName(), (System.nanoTime() - t0) / 1_000_000);
+    LOG.debug("{} ready in {} ms ({} context)", Thread.currentThread().getName(),
+        (System.nanoTime() - t0) / 1_000_000, how);
   }
 
   /** Runs a pickled call; returns the pickled result or throws a {@link TaskFailure}. */
@@ -92,6 +116,8 @@ final class InterpreterWorker {
       return;
     }
     cancelled = true;
+    // Programs that cancel once tend to cancel again: from now on keep a context ready.
+    spares.arm();
     Context ctx = context;
     reaper.execute(() -> {
       try {

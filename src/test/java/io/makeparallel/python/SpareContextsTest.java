@@ -1,0 +1,118 @@
+package io.makeparallel.python;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The standby-context holder, with a counting factory and builds run by hand. */
+class SpareContextsTest {
+  /** Runs submitted builds only when the test says so. */
+  static final class ManualExecutor extends AbstractExecutorService {
+    final ArrayDeque<Runnable> pending = new ArrayDeque<>();
+    boolean shutdown;
+
+    void runAll() {
+      Runnable r;
+      while ((r = pending.poll()) != null) {
+        r.run();
+      }
+    }
+
+    @Override public void execute(Runnable command) {
+      pending.add(command);
+    }
+
+    @Override public void shutdown() {
+      shutdown = true;
+    }
+
+    @Override public List<Runnable> shutdownNow() {
+      shutdown = true;
+      return new ArrayList<>(pending);
+    }
+
+    @Override public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override public boolean isTerminated() {
+      return shutdown && pending.isEmpty();
+    }
+
+    @Override public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return isTerminated();
+    }
+  }
+
+  private final AtomicInteger built = new AtomicInteger();
+  private final List<Integer> closed = new ArrayList<>();
+  private final ManualExecutor builder = new ManualExecutor();
+  private final SpareContexts<Integer> spares =
+      new SpareContexts<>(built::incrementAndGet, closed::add, builder);
+
+  @Test
+  void buildsNothingUntilArmed() {
+    assertNull(spares.take());
+    builder.runAll();
+    assertEquals(0, built.get(), "a program that never cancels pays for no spare");
+  }
+
+  @Test
+  void armedKeepsExactlyOneReadyAndRefillsAfterATake() {
+    int heldBefore = SpareContexts.held();
+    spares.arm();
+    spares.arm(); // idempotent: still one build
+    assertEquals(1, builder.pending.size());
+    builder.runAll();
+    assertEquals(heldBefore + 1, SpareContexts.held(), "the leak-check count includes the spare");
+    assertSame(1, spares.take());
+    assertEquals(heldBefore, SpareContexts.held());
+    assertEquals(1, builder.pending.size(), "taking the spare starts the next one");
+    assertNull(spares.take(), "the next one is not ready until built");
+    assertEquals(1, builder.pending.size(), "no second build while one is under way");
+    builder.runAll();
+    assertSame(2, spares.take());
+    assertTrue(closed.isEmpty());
+    spares.close(0);
+  }
+
+  @Test
+  void closeDiscardsTheReadySpareAndOneStillBeingBuilt() {
+    spares.arm();
+    builder.runAll();
+    assertSame(1, spares.take()); // a build of #2 is now pending
+    spares.close(0);
+    builder.runAll(); // the build finishes after close: its context must be closed, not kept
+    assertEquals(List.of(2), closed);
+    assertNull(spares.take());
+    builder.runAll();
+    assertEquals(2, built.get(), "nothing is built after close");
+    assertTrue(builder.isShutdown());
+  }
+
+  @Test
+  void aFailedBuildLeavesNoSpareAndTheNextTakeTriesAgain() {
+    AtomicInteger calls = new AtomicInteger();
+    SpareContexts<Integer> flaky = new SpareContexts<>(() -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IllegalStateException("engine closing");
+      }
+      return calls.get();
+    }, closed::add, builder);
+    flaky.arm();
+    builder.runAll();
+    assertNull(flaky.take());
+    builder.runAll();
+    assertSame(2, flaky.take());
+    flaky.close(0);
+  }
+}
