@@ -172,6 +172,10 @@ public final class Task {
 
   /** Cancels: queued → never runs; running → resolved now and the backend asked to stop it. */
   public boolean cancel() {
+    if (state.isTerminal()) {
+      // Cheap answer for the common "cancel whatever is left" sweep: no exception to build.
+      return false;
+    }
     return resolve(TaskState.CANCELLED, null,
         new TaskCancelledException("Task " + id + " was cancelled"));
   }
