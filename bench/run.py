@@ -29,6 +29,7 @@ from workloads import cancel, cpu, dispatch, mapping, sleep_io
 
 CORES = os.cpu_count() or 1
 LAUNCHER = os.path.join(REPO_DIR, "makeparallel")
+TMP_DIR = os.path.join(BENCH_DIR, "results", "tmp")  # scratch, git-ignored
 PY3 = "python3"
 MB = 1.0
 
@@ -449,27 +450,59 @@ def b4(peer, P):
     return res
 
 
+def _prime_start_up_cache(peer, env, cache):
+    """One untimed launch per variant, then wait for the launcher's class-data archive.
+
+    Without the JIT the launcher records that archive once, in a detached background job after
+    the first launch; timing launches while it records would measure the recording (and its
+    CPU load) instead of the start-up a user sees from the second run on.
+    """
+    for jit in (None, "0"):
+        peer.proc([LAUNCHER, "-c", "pass"], dict(env, MAKEPARALLEL_JIT=jit))
+    jvm = os.path.join(cache, "jvm")
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        names = os.listdir(jvm) if os.path.isdir(jvm) else []
+        if any(n.endswith((".aot", ".jsa")) for n in names) and not any(n.endswith(".lock") for n in names):
+            return True
+        time.sleep(1)
+    log("  (the class-data archive was not recorded within 15 min: JIT-off figures are without it)")
+    return False
+
+
 def b5(peer, P):
-    log("B5 start-up: %d reps (JIT default), %d (JIT off)" % (P["b5_reps"], P["b5_reps_jit_off"]))
+    log("B5 start-up: %d reps (JIT default), %d (JIT off, with and without class-data sharing)"
+        % (P["b5_reps"], P["b5_reps_jit_off"]))
     code = 'print("hello")'
-    # Quick mode gives the JIT-off variant fewer launches: each GraalPy launch costs seconds today.
+    # A cache of its own: first-run costs (unpacking the Python home, recording the class-data
+    # archive) are paid once here, untimed, as a user pays them once.
+    cache = os.path.join(TMP_DIR, "b5-cache")
+    env = {"MAKEPARALLEL_CACHE": cache, "MAKEPARALLEL_QUIET": "1"}
+    archived = _prime_start_up_cache(peer, env, cache)
+    # Quick mode gives the JIT-off variants fewer launches: each GraalPy launch costs seconds.
     wp = whole_process(peer, [
-        ("ours_jit_default", [LAUNCHER, "-c", code], {"MAKEPARALLEL_JIT": None}),
-        ("ours_jit_off", [LAUNCHER, "-c", code], {"MAKEPARALLEL_JIT": "0"}, P["b5_reps_jit_off"]),
+        ("ours_jit_default", [LAUNCHER, "-c", code], dict(env, MAKEPARALLEL_JIT=None)),
+        ("ours_jit_off", [LAUNCHER, "-c", code], dict(env, MAKEPARALLEL_JIT="0"), P["b5_reps_jit_off"]),
+        ("ours_jit_off_no_cds", [LAUNCHER, "-c", code], dict(env, MAKEPARALLEL_JIT="0", MAKEPARALLEL_CDS="0"),
+         P["b5_reps_jit_off"]),
         ("peer", [PY3, "-c", code], None),
     ], P["b5_reps"])
     o, o_rss = wp["ours_jit_default"]["wall_s"]["median"], wp["ours_jit_default"]["maxrss_mb"]["median"]
     z, z_rss = wp["ours_jit_off"]["wall_s"]["median"], wp["ours_jit_off"]["maxrss_mb"]["median"]
+    n = wp["ours_jit_off_no_cds"]["wall_s"]["median"]
     p = wp["peer"]["wall_s"]["median"]
     criteria = [
         criterion("wall (JIT default)", o, "<=", 1.0, "s"),
         criterion("max RSS (JIT default)", o_rss, "<=", 250.0, "MB"),
-        criterion("wall (MAKEPARALLEL_JIT=0)", z, "<=", 1.0, "s", counts=False),
-        criterion("max RSS (MAKEPARALLEL_JIT=0)", z_rss, "<=", 250.0, "MB", counts=False),
+        criterion("wall (MAKEPARALLEL_JIT=0, class-data archive)", z, "<=", 1.0, "s", counts=False),
+        criterion("max RSS (MAKEPARALLEL_JIT=0, class-data archive)", z_rss, "<=", 250.0, "MB", counts=False),
     ]
     return entry("B5", "start-up", o, p, "s", "<= 1.0 s wall and <= 250 MB RSS", criteria,
                  "./makeparallel -c 'print(\"hello\")' vs python3 -c, whole process wall (JIT default)",
-                 whole_process=wp, extra={"peer_rss_mb": wp["peer"]["maxrss_mb"]["median"]})
+                 whole_process=wp, extra={"peer_rss_mb": wp["peer"]["maxrss_mb"]["median"],
+                                          "class_data_archive_recorded": archived,
+                                          "jit_off_cds_vs_no_cds": ratio(z, n),
+                                          "jit_default_vs_jit_off_cds": ratio(o, z)})
 
 
 def b6(peer, P):
