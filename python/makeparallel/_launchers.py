@@ -31,15 +31,20 @@ def _launcher(kind):
             _validate.callable_("func", fn)
             task_name = name or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "task")
             target = getattr(fn, "__makeparallel_target__", fn)
+            priority_launcher = kind == "priority"
 
             @functools.wraps(fn)
             def launch(*args, **kwargs):
+                if not kwargs:  # the common call: nothing to take out of kwargs
+                    return submit(target, args, kwargs, name=task_name, backend=backend,
+                                  priority=priority, timeout=timeout, retries=retries,
+                                  priority_launcher=priority_launcher)
                 call_timeout = kwargs.pop("timeout", timeout)
                 call_priority = kwargs.pop("priority", priority) if kind == "priority" else priority
                 deps = kwargs.pop("depends_on", None) if kind == "deps" else None
                 return submit(target, args, kwargs, name=task_name, backend=backend,
                               priority=call_priority, timeout=call_timeout, depends_on=deps,
-                              retries=retries, priority_launcher=(kind == "priority"))
+                              retries=retries, priority_launcher=priority_launcher)
 
             launch.__makeparallel_target__ = target
             return launch

@@ -62,34 +62,51 @@ def call_with_retries(fn, args, kwargs, retries):
 
 
 def _thread_body(fn, args, kwargs, deps, retries):
+    if not deps and not retries:
+        # The common case, kept to one frame: the worker runs this once per task.
+        def body():
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # incl. SystemExit/KeyboardInterrupt: the runtime survives
+                return exc
+            # A returned exception object is a value, not a failure.
+            return _Boxed(result) if isinstance(result, BaseException) else result
+        return body
+
     def body():
         try:
             call_args = args
             if deps:
                 call_args = (tuple(d._value() for d in deps),) + tuple(args)
             result = call_with_retries(fn, call_args, kwargs, retries)
-            # A returned exception object is a value, not a failure.
             return _Boxed(result) if isinstance(result, BaseException) else result
-        except BaseException as exc:  # incl. SystemExit/KeyboardInterrupt: the runtime survives
+        except BaseException as exc:
             return exc
     return body
+
+
+_NAN = float("nan")
+_bridge_submit = bridge.submit  # looked up once: a member lookup on a host object is not free
 
 
 def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=None,
            depends_on=None, retries=0, priority_launcher=False):
     """Submit ``fn(*args, **kwargs)``; validates everything before anything is registered."""
     _validate.callable_("func", fn)
-    timeout = _validate.seconds("timeout", timeout)
+    if timeout is not None:
+        timeout = _validate.seconds("timeout", timeout)
     priority = _validate.java_int("priority", priority)
     backend = resolve_backend(backend)
-    deps = check_depends_on(depends_on)
+    deps = check_depends_on(depends_on) if depends_on is not None else ()
     if name is None:
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
-    timeout_arg = float("nan") if timeout is None else timeout
+    timeout_arg = _NAN if timeout is None else timeout
     dep_hosts = [d._h for d in deps] if deps else None
     if backend == "threads":
         body = _thread_body(fn, args, kwargs or {}, deps, retries)
-        host = check(bridge.submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher))
+        host = _bridge_submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher)
+        if type(host) is str:
+            check(host)
         return AsyncHandle(host, name, timeout=timeout)
     from . import _remote
     handle = _remote.submit(fn, args, kwargs or {}, name, priority, timeout_arg, deps, dep_hosts,
