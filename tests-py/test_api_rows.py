@@ -862,6 +862,50 @@ class ParallelMap(Base):
         unordered = mp.parallel_map(f, range(7), on_error="skip", ordered=False)
         self.assertEqual(sorted(unordered), [1, 2, 4, 5])
 
+    def test_failing_items_inside_a_chunk_leave_the_others_run_once(self):
+        calls = []
+        lock = threading.Lock()
+
+        def f(x):
+            with lock:
+                calls.append(x)
+            if x % 4 == 1:
+                raise KeyError(x)
+            return x * 10
+
+        for on_error in ("return", "skip", "raise"):
+            for ordered in (True, False):
+                with self.subTest(on_error=on_error, ordered=ordered):
+                    calls.clear()
+                    try:
+                        out = mp.parallel_map(f, range(10), chunksize=5, on_error=on_error, ordered=ordered)
+                        out = list(out)
+                    except KeyError as e:
+                        self.assertEqual(on_error, "raise")
+                        self.assertEqual(e.args, (1,), "the lowest failing index")
+                        continue
+                    self.assertEqual(sorted(calls), list(range(10)), "every item runs exactly once")
+                    if on_error == "skip":
+                        self.assertEqual(sorted(out), [0, 20, 30, 40, 60, 70, 80])
+                    elif ordered:
+                        self.assertEqual([type(v) is KeyError for v in out], [x % 4 == 1 for x in range(10)])
+                        self.assertEqual([v for v in out if type(v) is not KeyError], [0, 20, 30, 40, 60, 70, 80])
+                        self.assertEqual([v.args for v in out if type(v) is KeyError], [(1,), (5,), (9,)])
+                    else:
+                        self.assertEqual(len(out), 10)
+                        self.assertEqual(sorted(v.args[0] for v in out if type(v) is KeyError), [1, 5, 9])
+
+    def test_a_chunk_that_fails_as_a_whole_fails_each_of_its_items(self):
+        def f(x):
+            if x == 7:
+                raise SystemExit(3)  # not an Exception: it ends the chunk, not just the item
+            return x
+
+        out = mp.parallel_map(f, range(10), chunksize=5, on_error="return")
+        self.assertEqual(out[:5], [0, 1, 2, 3, 4])
+        self.assertTrue(all(isinstance(v, SystemExit) for v in out[5:]), out[5:])
+        self.assertEqual(mp.parallel_map(f, range(10), chunksize=5, on_error="skip"), [0, 1, 2, 3, 4])
+
     def test_chunksize_groups_items_into_tasks(self):
         def tagged(x):
             return mp.get_current_task_id()
