@@ -8,7 +8,7 @@ import time
 
 from . import _validate, errors
 from ._bridge import bridge
-from ._submit import resolve_backend, submit
+from ._submit import NAN, resolve_backend, submit, submit_threads
 
 _ON_ERROR = ("raise", "return", "skip")
 _FIRST_UNSIZED_CHUNK = 16
@@ -154,6 +154,7 @@ class _Run:
                  in_flight):
         self.func = func
         self.shipped = shipped
+        self.name = getattr(func, "__qualname__", None) or "map"
         self.in_flight = in_flight
         self.it = it
         self.backend = backend
@@ -188,10 +189,16 @@ class _Run:
                 left = self.deadline - time.monotonic()
                 if left <= 0:
                     raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
-            h = submit(_run_chunk, (self.shipped, chunk), {}, name=getattr(self.func, "__qualname__", "map"),
-                       backend=self.backend, timeout=left)
+            h = self._submit(chunk, left)
             self.window.append((self.index, len(chunk), h))
             self.index += len(chunk)
+
+    def _submit(self, chunk, left):
+        args = (self.shipped, chunk)
+        if self.backend == "threads":
+            return submit_threads(_run_chunk, args, {}, self.name, 0, left,
+                                  NAN if left is None else left, 0, False)
+        return submit(_run_chunk, args, {}, name=self.name, backend=self.backend, timeout=left)
 
     def _cancel_all(self):
         for _, _, h in self.window:
