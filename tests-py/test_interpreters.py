@@ -193,10 +193,12 @@ class Semantics(unittest.TestCase):
     def test_map_function_keeps_one_code_object_per_worker(self):
         # Shipped by value with every chunk; rebuilding its code object each time would
         # throw away the JIT's work on it, chunk after chunk.
-        import sys
-        ids = mp.parallel_map(lambda x: (mp.get_current_task_id(), id(sys._getframe(0).f_code)),
-                              range(40), chunksize=1, backend="interpreters")
-        per_task = dict(ids)
+        def make():
+            def f(x):
+                return mp.get_current_task_id(), id(f.__code__)
+            return f
+
+        per_task = dict(mp.parallel_map(make(), range(40), chunksize=1, backend="interpreters"))
         self.assertEqual(len(per_task), 40, "one task per item")
         self.assertLessEqual(len(set(per_task.values())), 2, "at most one code object per worker")
 
