@@ -862,6 +862,71 @@ class ParallelMap(Base):
         unordered = mp.parallel_map(f, range(7), on_error="skip", ordered=False)
         self.assertEqual(sorted(unordered), [1, 2, 4, 5])
 
+    def test_failing_items_inside_a_chunk_leave_the_others_run_once(self):
+        calls = []
+        lock = threading.Lock()
+
+        def f(x):
+            with lock:
+                calls.append(x)
+            if x % 4 == 1:
+                raise KeyError(x)
+            return x * 10
+
+        for on_error in ("return", "skip", "raise"):
+            for ordered in (True, False):
+                with self.subTest(on_error=on_error, ordered=ordered):
+                    calls.clear()
+                    try:
+                        out = mp.parallel_map(f, range(10), chunksize=5, on_error=on_error, ordered=ordered)
+                        out = list(out)
+                    except KeyError as e:
+                        self.assertEqual(on_error, "raise")
+                        self.assertEqual(e.args, (1,), "the lowest failing index")
+                        continue
+                    self.assertEqual(sorted(calls), list(range(10)), "every item runs exactly once")
+                    if on_error == "skip":
+                        self.assertEqual(sorted(out), [0, 20, 30, 40, 60, 70, 80])
+                    elif ordered:
+                        self.assertEqual([type(v) is KeyError for v in out], [x % 4 == 1 for x in range(10)])
+                        self.assertEqual([v for v in out if type(v) is not KeyError], [0, 20, 30, 40, 60, 70, 80])
+                        self.assertEqual([v.args for v in out if type(v) is KeyError], [(1,), (5,), (9,)])
+                    else:
+                        self.assertEqual(len(out), 10)
+                        self.assertEqual(sorted(v.args[0] for v in out if type(v) is KeyError), [1, 5, 9])
+
+    def test_chunk_runner_keeps_results_before_and_after_a_failure(self):
+        # White-box: _run_chunk relies on deque.extend keeping what it appended before the
+        # function raised; if an interpreter change broke that, results would silently shift.
+        from makeparallel import _map
+        calls = []
+
+        def f(x):
+            calls.append(x)
+            if x in (2, 3, 6):
+                raise ValueError(x)
+            return -x
+
+        out = _map._run_chunk(f, list(range(8)))
+        self.assertIs(type(out), _map._Failed)
+        self.assertEqual(out.values, [0, -1, None, None, -4, -5, None, -7])
+        self.assertEqual(sorted(out.errors), [2, 3, 6])
+        self.assertEqual([e.args for _, e in sorted(out.errors.items())], [(2,), (3,), (6,)])
+        self.assertEqual(calls, list(range(8)))
+        self.assertEqual(_map._run_chunk(abs, [-1, 2, -3]), [1, 2, 3])
+        self.assertEqual(_map._run_chunk(abs, []), [])
+
+    def test_a_chunk_that_fails_as_a_whole_fails_each_of_its_items(self):
+        def f(x):
+            if x == 7:
+                raise SystemExit(3)  # not an Exception: it ends the chunk, not just the item
+            return x
+
+        out = mp.parallel_map(f, range(10), chunksize=5, on_error="return")
+        self.assertEqual(out[:5], [0, 1, 2, 3, 4])
+        self.assertTrue(all(isinstance(v, SystemExit) for v in out[5:]), out[5:])
+        self.assertEqual(mp.parallel_map(f, range(10), chunksize=5, on_error="skip"), [0, 1, 2, 3, 4])
+
     def test_chunksize_groups_items_into_tasks(self):
         def tagged(x):
             return mp.get_current_task_id()

@@ -210,6 +210,31 @@ class Semantics(unittest.TestCase):
             mp.parallel_map(inv, [1, 0, 2], backend="interpreters")
 
 
+    def test_map_function_keeps_one_code_object_per_worker(self):
+        # Shipped by value with every chunk; rebuilding its code object each time would
+        # throw away the JIT's work on it, chunk after chunk.
+        def make():
+            def f(x):
+                return mp.get_current_task_id(), id(f.__code__)
+            return f
+
+        per_task = dict(mp.parallel_map(make(), range(40), chunksize=1, backend="interpreters"))
+        self.assertEqual(len(per_task), 40, "one task per item")
+        self.assertLessEqual(len(set(per_task.values())), 2, "at most one code object per worker")
+
+    def test_map_function_state_is_fresh_for_each_chunk(self):
+        def counter():
+            seen = []
+
+            def f(x):
+                seen.append(x)
+                return len(seen)
+            return f
+
+        self.assertEqual(mp.parallel_map(counter(), range(6), chunksize=2, backend="interpreters"),
+                         [1, 2, 1, 2, 1, 2])
+
+
 class Speedup(unittest.TestCase):
     def test_two_interpreters_beat_serial(self):
         run = mp.parallel(backend="interpreters")(interp_helpers.fib)

@@ -236,6 +236,74 @@ class TimeoutsAndCancel(Base):
             f(timeout="1")
 
 
+class GetInOneCrossing(Base):
+    """get() waits and fetches in one call into Java; every outcome must still come out right."""
+
+    def test_each_outcome_through_get(self):
+        gate = threading.Event()
+
+        @mp.parallel
+        def value(v):
+            return v
+
+        @mp.parallel
+        def boom():
+            raise LookupError("boom")
+
+        @mp.parallel
+        def held():
+            gate.wait(10)
+            return "late"
+
+        self.assertIsNone(value(None).get(timeout=10))
+        self.assertEqual(value(0).get(), 0)
+        inner = value(1)
+        self.assertIs(value(inner).get(), inner, "a handle is a value like any other")
+        with self.assertRaises(LookupError):
+            boom().get(timeout=10)
+        running = held()
+        try:
+            with self.assertRaises(TimeoutError):
+                running.get(timeout=0)
+            with self.assertRaises(TimeoutError):
+                running.get(timeout=0.01)
+            mp.configure_thread_pool(num_threads=1)
+            queued = held()
+            self.assertTrue(queued.cancel())
+            with self.assertRaises(mp.TaskCancelledError):
+                queued.get(timeout=0)
+            with self.assertRaises(mp.TaskCancelledError):
+                queued.get()
+        finally:
+            gate.set()
+        self.assertEqual(running.get(timeout=10), "late")
+        self.assertEqual(running.get(timeout=0), "late")
+
+    def test_task_ids_follow_submission_order_however_late_they_are_read(self):
+        @mp.parallel
+        def f():
+            return None
+
+        handles = [f() for _ in range(5)]
+        for h in handles:
+            h.get(timeout=10)
+        ids = [int(h.get_task_id()[len("task_"):]) for h in reversed(handles)][::-1]
+        self.assertEqual(ids, sorted(ids))
+        self.assertEqual(len(set(ids)), 5)
+
+    def test_metrics_are_counted_when_get_returns(self):
+        @mp.parallel
+        def counted_now():
+            return 1
+
+        before = mp.get_metrics("GetInOneCrossing.test_metrics_are_counted_when_get_returns.<locals>.counted_now")
+        self.assertIsNone(before)
+        for i in range(1, 21):
+            counted_now().get(timeout=10)
+            m = mp.get_metrics("GetInOneCrossing.test_metrics_are_counted_when_get_returns.<locals>.counted_now")
+            self.assertEqual((m.total_tasks, m.completed_tasks), (i, i))
+
+
 class NestedAndShutdown(Base):
     def test_nested_submission_with_every_worker_busy(self):
         mp.configure_thread_pool(num_threads=2)

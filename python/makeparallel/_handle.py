@@ -29,7 +29,7 @@ class _Boxed:
 def _log_callback_failure(what, handle, exc):
     from ._support import log
     log("warn", "%s of %s (%r) raised and was ignored: %s: %s"
-        % (what, handle._id, handle._name, type(exc).__name__, exc))
+        % (what, handle.get_task_id(), handle._name, type(exc).__name__, exc))
 
 
 def error_from_view(view, decode_remote=None):
@@ -59,7 +59,7 @@ class AsyncHandle:
     def __init__(self, host, name, decode=None, timeout=None):
         self._h = host
         self._timeout = timeout
-        self._id = host.id()
+        self._id = None  # fetched on first use: most handles are only ever waited on
         self._name = name
         self._meta = {}
         self._exc = None
@@ -72,7 +72,7 @@ class AsyncHandle:
             exc = error_from_view(self._h.error())
             try:
                 exc.add_note("[makeparallel] task %s '%s' failed after %.3fs"
-                             % (self._id, self._name, self._h.elapsed()))
+                             % (self.get_task_id(), self._name, self._h.elapsed()))
             except Exception:
                 pass
             self._exc = exc
@@ -102,9 +102,20 @@ class AsyncHandle:
 
         ``timeout`` elapsed -> ``TimeoutError`` and the task keeps running.
         """
-        if not self._wait(timeout):
-            raise TimeoutError("task %s ('%s') did not finish within %ss" % (self._id, self._name, timeout))
-        return self._outcome()
+        h = self._h
+        # One host call waits and fetches the value; it hands back the handle itself instead
+        # when there is no value (failed, cancelled, timed out, or still running).
+        v = h.join(-1.0 if timeout is None else _validate.seconds("timeout", timeout, allow_zero=True))
+        if v is h:
+            if not h.isDone():
+                raise TimeoutError("task %s ('%s') did not finish within %ss"
+                                   % (self.get_task_id(), self._name, timeout))
+            raise self._error()
+        if self._decode is not None:
+            return self._decode(v)
+        if type(v) is _Boxed:
+            return v.value
+        return v
 
     def result(self, timeout=None):
         """``concurrent.futures.Future.result``: same as :meth:`get`."""
@@ -113,7 +124,8 @@ class AsyncHandle:
     def exception(self, timeout=None):
         """The task's exception (``None`` on success); raises ``CancelledError`` if cancelled."""
         if not self._wait(timeout):
-            raise TimeoutError("task %s ('%s') did not finish within %ss" % (self._id, self._name, timeout))
+            raise TimeoutError("task %s ('%s') did not finish within %ss"
+                               % (self.get_task_id(), self._name, timeout))
         state = self._h.state()
         if state == "succeeded":
             return None
@@ -171,7 +183,10 @@ class AsyncHandle:
         return self._name
 
     def get_task_id(self):
-        return self._id
+        i = self._id
+        if i is None:
+            i = self._id = self._h.id()
+        return i
 
     def get_timeout(self):
         """The ``timeout=`` given at submission (seconds), or ``None``."""
@@ -263,7 +278,7 @@ class AsyncHandle:
         return self._outcome()
 
     def __repr__(self):
-        return "<AsyncHandle %s '%s' %s %.2fs>" % (self._id, self._name, self._h.state(), self._h.elapsed())
+        return "<AsyncHandle %s '%s' %s %.2fs>" % (self.get_task_id(), self._name, self._h.state(), self._h.elapsed())
 
 
 AsyncHandleFast = AsyncHandle

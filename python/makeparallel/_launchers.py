@@ -4,7 +4,7 @@ import functools
 
 from . import _validate
 from ._handle import AsyncHandle
-from ._submit import resolve_backend, submit, check_depends_on
+from ._submit import NAN, default_backend, resolve_backend, submit, submit_threads
 
 __all__ = [
     "parallel", "parallel_fast", "parallel_pool", "parallel_priority", "parallel_with_deps",
@@ -19,9 +19,10 @@ def _launcher(kind):
         # Options are checked when decorating, so a bad one fails at the definition.
         if backend is not None:
             resolve_backend(backend)
-        _validate.seconds("timeout", timeout)
+        timeout = _validate.seconds("timeout", timeout)
+        timeout_arg = NAN if timeout is None else timeout
         _validate.integer("retries", retries, minimum=0)
-        _validate.java_int("priority", priority)
+        priority = _validate.java_int("priority", priority)
         if name is not None and not isinstance(name, str):
             raise TypeError("name must be a str, got %s" % type(name).__name__)
 
@@ -31,15 +32,25 @@ def _launcher(kind):
             _validate.callable_("func", fn)
             task_name = name or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "task")
             target = getattr(fn, "__makeparallel_target__", fn)
+            priority_launcher = kind == "priority"
 
             @functools.wraps(fn)
             def launch(*args, **kwargs):
+                if not kwargs:
+                    # The common call, options all checked at decoration: straight to the
+                    # threads backend's submission (see submit_threads), no re-validation.
+                    if (backend or default_backend()) == "threads":
+                        return submit_threads(target, args, kwargs, task_name, priority, timeout,
+                                              timeout_arg, retries, priority_launcher)
+                    return submit(target, args, kwargs, name=task_name, backend=backend,
+                                  priority=priority, timeout=timeout, retries=retries,
+                                  priority_launcher=priority_launcher)
                 call_timeout = kwargs.pop("timeout", timeout)
                 call_priority = kwargs.pop("priority", priority) if kind == "priority" else priority
                 deps = kwargs.pop("depends_on", None) if kind == "deps" else None
                 return submit(target, args, kwargs, name=task_name, backend=backend,
                               priority=call_priority, timeout=call_timeout, depends_on=deps,
-                              retries=retries, priority_launcher=(kind == "priority"))
+                              retries=retries, priority_launcher=priority_launcher)
 
             launch.__makeparallel_target__ = target
             return launch

@@ -8,28 +8,58 @@ import time
 
 from . import _validate, errors
 from ._bridge import bridge
-from ._submit import resolve_backend, submit
+from ._submit import NAN, resolve_backend, submit, submit_threads
 
 _ON_ERROR = ("raise", "return", "skip")
 _FIRST_UNSIZED_CHUNK = 16
 _MAX_CHUNK = 8192
+_CHUNKS_PER_WORKER = 4
+
+
+class _Failed:
+    """A chunk in which some items raised: every value (None where it raised) and the errors by
+    position in the chunk. A plain list comes back instead when nothing raised."""
+
+    __slots__ = ("values", "errors")
+
+    def __init__(self, values, errors):
+        self.values = values
+        self.errors = errors
+
+    def __reduce__(self):  # slots only: pickle it explicitly for the interpreters backend
+        return (_Failed, (self.values, self.errors))
 
 
 def _run_chunk(func, chunk):
-    """Runs one chunk in a worker; per-item errors are returned, not raised."""
-    out = []
-    for item in chunk:
+    """Runs one chunk in a worker: the list of results, or a ``_Failed`` if any item raised.
+
+    One list per chunk and nothing allocated per item besides the result, so a tiny item costs
+    about the call of ``func``. Errors are collected, not raised, and the chunk goes on.
+    """
+    # deque.extend(map(...)) runs the loop inside the interpreter's builtins: about half the
+    # cost per item of a Python for-loop until the JIT has compiled this function. Unlike
+    # list.extend it keeps what it appended before func raised, so the failing item is the one
+    # at len(done), and the rest of the chunk goes on from the same iterator.
+    done = collections.deque()
+    it = iter(chunk)
+    errors = None
+    while True:
         try:
-            out.append((True, func(item)))
+            done.extend(map(func, it))
+            break
         except Exception as exc:
-            out.append((False, exc))
-    return out
+            if errors is None:
+                errors = {}
+            errors[len(done)] = exc
+            done.append(None)
+    return list(done) if errors is None else _Failed(list(done), errors)
 
 
 def _auto_chunksize(total, workers):
-    # ~16 chunks per worker: small enough to balance uneven items, large enough that the
-    # per-task cost (tens of microseconds) is spread over many tiny items.
-    return max(1, min(_MAX_CHUNK, math.ceil(total / (workers * 16))))
+    # 4 chunks per worker, multiprocessing.Pool.map's default: enough to balance uneven items,
+    # few enough that the per-chunk cost (tens of microseconds warm, around a millisecond
+    # before the JIT has compiled the dispatch path) is spread over many tiny items.
+    return max(1, min(_MAX_CHUNK, math.ceil(total / (workers * _CHUNKS_PER_WORKER))))
 
 
 class _Progress:
@@ -99,11 +129,16 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     if progress not in (True, False, "force"):
         raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
     if backend == "interpreters":
-        from . import _remote
-        _remote.check_shippable(func, "func")
+        from . import _remote, _ship
+        try:
+            shipped = _ship.Pickled(func)  # pickled once, not once per chunk
+        except Exception:
+            _remote.check_shippable(func, "func")  # raises the TypeError that names the culprit
+            raise
         workers = max_workers or _remote.configured_size()
     else:
         workers = max_workers or bridge.threadPoolSize()
+        shipped = func
     try:
         total = len(items)
     except TypeError:
@@ -111,15 +146,19 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     # With max_workers, at most that many chunks are in flight (so at most that many run);
     # otherwise two per worker keep the pool busy while memory stays bounded.
     in_flight = max_workers or 2 * workers
-    run = _Run(func, iter(items), total, backend, workers, chunksize, timeout, on_error, progress, in_flight)
+    run = _Run(func, shipped, iter(items), total, backend, workers, chunksize, timeout, on_error, progress,
+               in_flight)
     if ordered:
-        return [v for _, v in run.results(ordered=True)]
-    return (v for _, v in run.results(ordered=False))
+        return run.collect()
+    return run.unordered()
 
 
 class _Run:
-    def __init__(self, func, it, total, backend, workers, chunksize, timeout, on_error, progress, in_flight):
+    def __init__(self, func, shipped, it, total, backend, workers, chunksize, timeout, on_error, progress,
+                 in_flight):
         self.func = func
+        self.shipped = shipped
+        self.name = getattr(func, "__qualname__", None) or "map"
         self.in_flight = in_flight
         self.it = it
         self.backend = backend
@@ -154,40 +193,77 @@ class _Run:
                 left = self.deadline - time.monotonic()
                 if left <= 0:
                     raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
-            h = submit(_run_chunk, (self.func, chunk), {}, name=getattr(self.func, "__qualname__", "map"),
-                       backend=self.backend, timeout=left)
+            h = self._submit(chunk, left)
             self.window.append((self.index, len(chunk), h))
             self.index += len(chunk)
+
+    def _submit(self, chunk, left):
+        args = (self.shipped, chunk)
+        if self.backend == "threads":
+            return submit_threads(_run_chunk, args, {}, self.name, 0, left,
+                                  NAN if left is None else left, 0, False)
+        return submit(_run_chunk, args, {}, name=self.name, backend=self.backend, timeout=left)
 
     def _cancel_all(self):
         for _, _, h in self.window:
             h.cancel()
 
-    def _expand(self, start, count, h):
+    def _settle(self, count, h):
+        """Waits for a chunk: ``(values, errors)``, errors None or {position in chunk: exception}."""
         try:
             rows = h.get()
         except BaseException as exc:  # the chunk as a whole failed (timeout, cancel, crash)
-            rows = [(False, exc)] * count
-        return [(start + i, ok, v) for i, (ok, v) in enumerate(rows)]
+            return [None] * count, dict.fromkeys(range(count), exc)
+        if type(rows) is _Failed:
+            return rows.values, rows.errors
+        return rows, None
 
-    def results(self, ordered):
+    def _apply(self, values, errors):
+        """The chunk's output under ``on_error`` ("raise" raises its lowest failing item)."""
+        if self.on_error == "raise":
+            raise errors[min(errors)]
+        if self.on_error == "return":
+            values = list(values)
+            for i, exc in errors.items():
+                values[i] = exc
+            return values
+        return [v for i, v in enumerate(values) if i not in errors]
+
+    def collect(self):
+        """Ordered: the whole result list, built a chunk at a time."""
+        out = []
         try:
             self._fill()
             while self.window:
-                if ordered:
-                    start, count, h = self.window.popleft()
-                else:
-                    start, count, h = self._pop_first_done()
-                rows = self._expand(start, count, h)
+                _, count, h = self.window.popleft()
+                values, errors = self._settle(count, h)
+                if errors is not None:
+                    values = self._apply(values, errors)
                 self._fill()
                 self.progress.advance(count)
-                for idx, ok, v in rows:
-                    if ok:
-                        yield idx, v
-                    elif self.on_error == "return":
-                        yield idx, v
-                    elif self.on_error == "raise":
-                        raise self._lowest_error(idx, v, ordered)
+                out.extend(values)
+        except BaseException:
+            self._cancel_all()
+            raise
+        finally:
+            self.progress.close()
+        return out
+
+    def unordered(self):
+        """Unordered: results as their chunks finish."""
+        try:
+            self._fill()
+            while self.window:
+                start, count, h = self._pop_first_done()
+                values, errors = self._settle(count, h)
+                if errors is not None:
+                    if self.on_error == "raise":
+                        first = min(errors)
+                        raise self._lowest_error(start + first, errors[first])
+                    values = self._apply(values, errors)
+                self._fill()
+                self.progress.advance(count)
+                yield from values
         except BaseException:
             self._cancel_all()
             raise
@@ -202,17 +278,17 @@ class _Run:
                     return entry
             self.window[0][2].wait(0.01)
 
-    def _lowest_error(self, idx, exc, ordered):
-        if ordered:
-            return exc
-        # Unordered: an earlier chunk may still fail at a lower index; settle those first.
+    def _lowest_error(self, idx, exc):
+        # An earlier chunk may still fail at a lower index; settle those first.
         self.exhausted = True
         best = (idx, exc)
         for start, count, h in list(self.window):
             if start > best[0]:
                 h.cancel()
                 continue
-            for i, ok, v in self._expand(start, count, h):
-                if not ok and i < best[0]:
-                    best = (i, v)
+            _, errors = self._settle(count, h)
+            if errors is not None:
+                first = min(errors)
+                if start + first < best[0]:
+                    best = (start + first, errors[first])
         return best[1]

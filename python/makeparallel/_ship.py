@@ -14,7 +14,7 @@ import pickle
 import sys
 import types
 
-__all__ = ["dumps", "loads", "describe_unpicklable"]
+__all__ = ["dumps", "loads", "describe_unpicklable", "Pickled"]
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
@@ -93,9 +93,25 @@ def _namespace(module, shared):
     return ns
 
 
+# Code objects rebuilt from marshal, by their bytes. A function shipped again (every chunk of a
+# parallel_map carries it) gets a new function object but the same code object, so the JIT's
+# work on it is kept; a fresh code object each time would run interpreted every time.
+_codes = {}
+_MAX_CODES = 256
+
+
+def _code(code_bytes):
+    code = _codes.get(code_bytes)
+    if code is None:
+        if len(_codes) >= _MAX_CODES:
+            _codes.clear()
+        code = _codes[code_bytes] = marshal.loads(code_bytes)
+    return code
+
+
 def _make_function(code_bytes, name, qualname, module, ncells, shared):
     closure = tuple(types.CellType() for _ in range(ncells)) if ncells else None
-    fn = types.FunctionType(marshal.loads(code_bytes), _namespace(module, shared), name, None, closure)
+    fn = types.FunctionType(_code(code_bytes), _namespace(module, shared), name, None, closure)
     fn.__qualname__ = qualname
     fn.__module__ = module
     return fn
@@ -123,6 +139,21 @@ class _Pickler(pickle.Pickler):
         if type(obj) is types.ModuleType:
             return importlib.import_module, (obj.__name__,)
         return NotImplemented
+
+
+class Pickled:
+    """A value pickled once and sent many times (parallel_map's function goes with every chunk).
+
+    Unpickles as the value itself, not as a ``Pickled``.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, obj):
+        self.data = dumps(obj)
+
+    def __reduce__(self):
+        return (loads, (self.data,))
 
 
 def dumps(obj):

@@ -3,7 +3,7 @@
 import threading
 
 from . import _validate
-from ._bridge import bridge, check
+from ._bridge import bridge, check, fault_error
 from ._handle import AsyncHandle, _Boxed
 
 BACKENDS = ("threads", "interpreters")
@@ -75,24 +75,56 @@ def _thread_body(fn, args, kwargs, deps, retries):
     return body
 
 
+NAN = float("nan")  # "no timeout" for the bridge
+_bridge_submit = bridge.submit  # looked up once: a member lookup on a host object is not free
+
+
+def submit_threads(fn, args, kwargs, name, priority, timeout, timeout_arg, retries, priority_launcher):
+    """The threads backend's submission of an already validated call without dependencies.
+
+    The per-task hot path (every ``@parallel`` call, every ``parallel_map`` chunk): positional
+    arguments and as few frames as possible, since until the JIT has compiled it each Python
+    call and keyword argument costs microseconds, and each frame is one more compilation.
+    """
+    if retries:
+        body = _thread_body(fn, args, kwargs, (), retries)
+    else:
+        def body():
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # incl. SystemExit/KeyboardInterrupt: the runtime survives
+                return exc
+            # A returned exception object is a value, not a failure.
+            return _Boxed(result) if isinstance(result, BaseException) else result
+    host = _bridge_submit(body, name, "threads", priority, timeout_arg, None, priority_launcher)
+    if type(host) is str:
+        raise fault_error(host)
+    return AsyncHandle(host, name, None, timeout)
+
+
 def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=None,
            depends_on=None, retries=0, priority_launcher=False):
     """Submit ``fn(*args, **kwargs)``; validates everything before anything is registered."""
     _validate.callable_("func", fn)
-    timeout = _validate.seconds("timeout", timeout)
+    if timeout is not None:
+        timeout = _validate.seconds("timeout", timeout)
     priority = _validate.java_int("priority", priority)
     backend = resolve_backend(backend)
-    deps = check_depends_on(depends_on)
+    deps = check_depends_on(depends_on) if depends_on is not None else ()
     if name is None:
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
-    timeout_arg = float("nan") if timeout is None else timeout
+    timeout_arg = NAN if timeout is None else timeout
+    if kwargs is None:
+        kwargs = {}
+    if backend == "threads" and not deps:
+        return submit_threads(fn, args, kwargs, name, priority, timeout, timeout_arg, retries, priority_launcher)
     dep_hosts = [d._h for d in deps] if deps else None
     if backend == "threads":
-        body = _thread_body(fn, args, kwargs or {}, deps, retries)
-        host = check(bridge.submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher))
-        return AsyncHandle(host, name, timeout=timeout)
+        body = _thread_body(fn, args, kwargs, deps, retries)
+        host = check(_bridge_submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher))
+        return AsyncHandle(host, name, None, timeout)
     from . import _remote
-    handle = _remote.submit(fn, args, kwargs or {}, name, priority, timeout_arg, deps, dep_hosts,
+    handle = _remote.submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts,
                             retries, priority_launcher)
     handle._timeout = timeout
     return handle

@@ -36,8 +36,16 @@ def integer(name, value, *, minimum=None, allow_none=False):
     return value
 
 
+_JAVA_INT_MIN = -(2 ** 31)
+_JAVA_INT_MAX = 2 ** 31 - 1
+
+
 def java_int(name, value, *, minimum=None, allow_none=False):
     """Like integer(), also bounded to what a Java int holds."""
+    # Fast path for the common plain int (every submission checks its priority): the generic
+    # check goes through the numbers.Integral ABC, which is slow until the JIT has compiled it.
+    if type(value) is int and _JAVA_INT_MIN <= value <= _JAVA_INT_MAX and (minimum is None or value >= minimum):
+        return value
     value = integer(name, value, minimum=minimum, allow_none=allow_none)
     if value is not None and not -(2 ** 31) <= value < 2 ** 31:
         raise ValueError("%s is out of range: %d" % (name, value))

@@ -137,6 +137,9 @@ public final class TaskRuntime implements AutoCloseable {
           .ticker(config.ticker)
           .callbackExecutor(config.callbacks)
           .body(spec.body())
+          // Metrics inline on the resolving thread: as a whenDone listener every task would
+          // cost a hand-off to a callback thread even when the user registered no callback.
+          .onResolved(this::recordOutcome)
           .build();
     } catch (RuntimeException e) {
       gate.release();
@@ -145,7 +148,6 @@ public final class TaskRuntime implements AutoCloseable {
     live.put(task.id(), task);
     task.setReleaser(() -> release(task));
     metrics.started(task.name());
-    task.whenDone(this::recordOutcome);
     scheduleDeadline(task);
     if (spec.dependsOn().isEmpty()) {
       backend.enqueue(task);

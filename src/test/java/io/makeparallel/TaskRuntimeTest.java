@@ -157,6 +157,28 @@ class TaskRuntimeTest {
   }
 
   @Test
+  void metricsAreRecordedBeforeWaitersWakeWithoutACallbackDispatch() throws InterruptedException {
+    List<Runnable> dispatched = new CopyOnWriteArrayList<>();
+    try (TaskRuntime own = TaskRuntime.builder().ticker(ticker).timer(scheduler)
+        .callbackExecutor(dispatched::add).memoryProbe(() -> 10.0).threads(2).build()) {
+      for (int i = 0; i < 20; i++) {
+        Task t = own.submit(TaskSpec.of("plain", "threads", task -> 1));
+        assertTrue(t.await(WAIT));
+        // No sleep, no awaitIdle: a waiter that sees the task done also sees it counted.
+        assertEquals(i + 1, own.metrics().get("plain").orElseThrow().completed());
+      }
+      assertEquals(List.of(), dispatched,
+          "a task nobody listens to must not cost a hand-off to a callback thread");
+      CountDownLatch release = gate();
+      Task t = own.submit(TaskSpec.of("plain", "threads", task -> release.await(10, TimeUnit.SECONDS)));
+      t.whenDone(x -> { });
+      release.countDown();
+      assertTrue(t.await(WAIT));
+      Awaits.until(() -> dispatched.size() == 1, "the user callback's dispatch");
+    }
+  }
+
+  @Test
   void metricsRecordCountsAndRunTime() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
       int n = i;

@@ -2,6 +2,7 @@ package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.task.Task;
+import io.makeparallel.task.TaskState;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
@@ -40,6 +41,20 @@ public final class HostHandle {
       Thread.currentThread().interrupt();
       return task.isDone();
     }
+  }
+
+  /**
+   * {@code get()} in one boundary crossing: waits up to {@code seconds} (negative = no limit),
+   * then returns the result if the task succeeded, or this handle itself when there is no
+   * result (failed, cancelled, timed out, or still running): no task can return this object,
+   * since Python only ever sees handles the bridge hands out, and this one exists only once.
+   */
+  @HostAccess.Export
+  public Object join(double seconds) {
+    if (!task.isDone()) {
+      awaitDone(seconds);
+    }
+    return task.state() == TaskState.SUCCEEDED ? task.result() : this;
   }
 
   /** Cancels, then waits up to {@code seconds} for the task's code to stop. */

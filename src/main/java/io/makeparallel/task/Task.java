@@ -36,6 +36,7 @@ public final class Task {
   private final boolean fromPriorityLauncher;
   private final LongSupplier ticker;
   private final Executor callbackExecutor;
+  private final Consumer<Task> onResolved;
   private final long submittedNanos;
   private final CountDownLatch resolved = new CountDownLatch(1);
   private final CountDownLatch codeReturned = new CountDownLatch(1);
@@ -65,6 +66,7 @@ public final class Task {
     this.fromPriorityLauncher = b.fromPriorityLauncher;
     this.ticker = b.ticker;
     this.callbackExecutor = b.callbackExecutor;
+    this.onResolved = b.onResolved;
     this.body = b.body;
     this.state = b.waiting ? TaskState.WAITING : TaskState.QUEUED;
     this.submittedNanos = ticker.getAsLong();
@@ -210,6 +212,10 @@ public final class Task {
       if (!started) {
         body = null;
       }
+    }
+    if (onResolved != null) {
+      // Before the waiters wake: whoever sees the task resolved also sees its bookkeeping.
+      runGuarded("resolution hook", () -> onResolved.accept(this));
     }
     resolved.countDown();
     if (!started) {

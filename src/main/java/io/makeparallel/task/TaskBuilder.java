@@ -3,6 +3,7 @@ package io.makeparallel.task;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /** Builds {@link Task}s; used by the runtime. Not thread-safe; build once per task. */
@@ -17,6 +18,7 @@ public final class TaskBuilder {
   LongSupplier ticker = System::nanoTime;
   Executor callbackExecutor = Runnable::run;
   TaskBody body;
+  Consumer<Task> onResolved;
 
   TaskBuilder() {}
 
@@ -31,6 +33,13 @@ public final class TaskBuilder {
   public TaskBuilder ticker(LongSupplier ticker) { this.ticker = ticker; return this; }
   public TaskBuilder callbackExecutor(Executor e) { this.callbackExecutor = e; return this; }
   public TaskBuilder body(TaskBody body) { this.body = body; return this; }
+
+  /**
+   * Bookkeeping run once, synchronously, on the thread that resolves the task, before any
+   * waiter wakes (unlike {@link Task#whenDone} listeners, which go to the callback executor).
+   * Must be quick and must not block; what it throws is logged and ignored.
+   */
+  public TaskBuilder onResolved(Consumer<Task> hook) { this.onResolved = hook; return this; }
 
   public Task build() {
     Objects.requireNonNull(id, "id");

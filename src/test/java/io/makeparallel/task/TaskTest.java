@@ -276,6 +276,44 @@ class TaskTest {
     assertEquals(List.of(), dispatched);
   }
 
+  private static boolean released(Task t) {
+    try {
+      return t.await(Duration.ZERO);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void resolutionHookRunsOnceInlineBeforeWaitersWake() {
+    List<Runnable> dispatched = new ArrayList<>();
+    List<String> seen = new ArrayList<>();
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    Task t = builder().callbackExecutor(dispatched::add).onResolved(x -> {
+      ranOn.set(Thread.currentThread());
+      // A waiter must not be able to see the task resolved before the hook has run.
+      seen.add(x.state() + " awaited=" + released(x));
+    }).build();
+    t.whenDone(x -> seen.add("listener"));
+    assertTrue(t.succeed(1));
+    assertSame(Thread.currentThread(), ranOn.get(), "the hook runs on the resolving thread");
+    assertEquals(List.of("SUCCEEDED awaited=false"), seen, "user listeners still go to the executor");
+    assertEquals(1, dispatched.size());
+    assertFalse(t.cancel());
+    assertEquals(1, seen.size(), "the hook runs once");
+  }
+
+  @Test
+  void throwingResolutionHookDoesNotChangeTheOutcome() throws InterruptedException {
+    Task t = builder().onResolved(x -> {
+      throw new IllegalStateException("bookkeeping bug");
+    }).build();
+    assertTrue(t.fail(new IllegalArgumentException("user error")));
+    assertTrue(t.await(Duration.ZERO), "waiters are released even when the hook throws");
+    assertEquals(TaskState.FAILED, t.state());
+    assertInstanceOf(IllegalArgumentException.class, t.error());
+  }
+
   @Test
   void listenerRegisteredAfterCompletionRunsNowOnCallingThread() {
     List<Runnable> dispatched = new ArrayList<>();
