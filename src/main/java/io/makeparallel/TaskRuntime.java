@@ -341,7 +341,11 @@ public final class TaskRuntime implements AutoCloseable {
     return List.copyOf(live.values());
   }
 
-  /** Cancels everything (queued tasks first, so none starts), stops every worker and runtime thread. Final. */
+  /**
+   * Cancels everything (queued tasks first, so none starts), stops every worker and runtime
+   * thread, waiting up to 2 s for running code to return and up to 2 s for the completion
+   * callbacks of the cancelled tasks. Final.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -355,7 +359,7 @@ public final class TaskRuntime implements AutoCloseable {
       b.close(2_000);
     }
     backends.clear();
-    config.closeOwned();
+    config.closeOwned(2_000);
   }
 
 }
