@@ -54,7 +54,24 @@ public final class RuntimeConfig {
     return ticker;
   }
 
-  void closeOwned() {
+  /**
+   * Stops the executors the builder created: shutdown, then up to {@code waitMillis} for work
+   * already handed over (the callbacks of the tasks {@code close} just cancelled fire exactly
+   * once), then {@code shutdownNow}. Pending deadlines are dropped at shutdown. Restores the
+   * interrupt flag if interrupted while waiting.
+   */
+  void closeOwned(long waitMillis) {
+    for (ExecutorService e : owned) {
+      e.shutdown();
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+    try {
+      for (ExecutorService e : owned) {
+        e.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+    }
     for (ExecutorService e : owned) {
       e.shutdownNow();
     }
@@ -100,6 +117,7 @@ public final class RuntimeConfig {
         ScheduledThreadPoolExecutor t =
             new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("makeparallel-timer"));
         t.setRemoveOnCancelPolicy(true);
+        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         b.timer = t;
         owned.add(t);
       }

@@ -291,12 +291,7 @@ public final class TaskRuntime implements AutoCloseable {
       }
     }
     if (cancelPending) {
-      // Queued tasks first: cancelling a running one frees a worker that would otherwise
-      // start the next queued task before its turn to be cancelled came.
-      tasks.sort(java.util.Comparator.comparing(t -> t.state() == TaskState.RUNNING));
-      for (Task t : tasks) {
-        t.cancel();
-      }
+      cancelAll();
     }
     return awaitIdle(timeout);
   }
@@ -307,9 +302,20 @@ public final class TaskRuntime implements AutoCloseable {
     gate.setShutdown(false);
   }
 
-  /** Cancels every live task (Ctrl-C). */
+  /** Cancels every live task (Ctrl-C, close, {@code shutdown(cancelPending)}). */
   public void cancelAll() {
-    for (Task t : new ArrayList<>(live.values())) {
+    // Queued (and waiting) tasks first: cancelling a running one frees a worker that would
+    // otherwise start the next queued task before its turn to be cancelled came. States are
+    // read once, not inside a sort comparator, because they change while we look.
+    List<Task> notRunning = new ArrayList<>();
+    List<Task> running = new ArrayList<>();
+    for (Task t : live.values()) {
+      (t.state() == TaskState.RUNNING ? running : notRunning).add(t);
+    }
+    for (Task t : notRunning) {
+      t.cancel();
+    }
+    for (Task t : running) {
       t.cancel();
     }
   }
@@ -337,7 +343,11 @@ public final class TaskRuntime implements AutoCloseable {
     return List.copyOf(live.values());
   }
 
-  /** Cancels everything, stops every worker and runtime thread. Final. */
+  /**
+   * Cancels everything (queued tasks first, so none starts), stops every worker and runtime
+   * thread, waiting up to 2 s for running code to return and up to 2 s for the completion
+   * callbacks of the cancelled tasks. Final.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -351,7 +361,7 @@ public final class TaskRuntime implements AutoCloseable {
       b.close(2_000);
     }
     backends.clear();
-    config.closeOwned();
+    config.closeOwned(2_000);
   }
 
 }

@@ -4,7 +4,6 @@ import io.makeparallel.task.Task;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -13,7 +12,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A resizable pool of named daemon platform threads draining one priority queue: higher
+ * A resizable pool of named daemon platform threads draining one {@link TaskQueue}: higher
  * priority first, FIFO among equals. Threads start lazily as work arrives.
  *
  * <p>A worker that blocks waiting for another task (nested submission) calls
@@ -26,8 +25,8 @@ import org.apache.logging.log4j.Logger;
 public final class WorkerPool {
   private static final Logger LOG = LogManager.getLogger(WorkerPool.class);
   private static final ThreadLocal<WorkerPool> CURRENT = new ThreadLocal<>();
-  static final Comparator<Task> ORDER =
-      Comparator.comparingInt(Task::priority).reversed().thenComparingLong(Task::sequence);
+  /** The queue order, {@link TaskQueue#ORDER}. */
+  static final Comparator<Task> ORDER = TaskQueue.ORDER;
 
   /** What a worker thread does; the interpreters backend keeps a context per thread. */
   public interface TaskRunner {
@@ -44,15 +43,13 @@ public final class WorkerPool {
   private final TaskRunner runner;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final PriorityQueue<Task> queue = new PriorityQueue<>(ORDER);
-  private final List<Task> held = new ArrayList<>();
+  private final TaskQueue queue = new TaskQueue(lock);
   private final List<Thread> threads = new ArrayList<>();
   private final AtomicInteger threadSeq = new AtomicInteger();
   private int target;
   private long stackSize;
   private int idle;
   private int blocked;
-  private boolean priorityPaused;
   private boolean closed;
 
   public WorkerPool(String namePrefix, int size, TaskRunner runner) {
@@ -79,12 +76,9 @@ public final class WorkerPool {
       if (closed) {
         throw new IllegalStateException("pool " + namePrefix + " is closed");
       }
-      if (priorityPaused && task.fromPriorityLauncher()) {
-        held.add(task);
-        return;
+      if (queue.offer(task)) {
+        wakeOrSpawn();
       }
-      queue.add(task);
-      wakeOrSpawn();
     } finally {
       lock.unlock();
     }
@@ -93,7 +87,7 @@ public final class WorkerPool {
   private void wakeOrSpawn() {
     // An idle thread counts as idle until it actually wakes, so compare the queue with the
     // idle count rather than trusting one signal per idle thread (lost wake-ups otherwise).
-    if (queue.size() > idle && threads.size() - blocked < target) {
+    if (queue.runnableCount() > idle && threads.size() - blocked < target) {
       spawn();
     }
     if (idle > 0) {
@@ -159,11 +153,9 @@ public final class WorkerPool {
           changed.signalAll();
           return null;
         }
-        Task t;
-        while ((t = queue.poll()) != null) {
-          if (!t.isDone()) {
-            return t;
-          }
+        Task t = queue.poll();
+        if (t != null) {
+          return t;
         }
         idle++;
         try {
@@ -185,7 +177,7 @@ public final class WorkerPool {
     lock.lock();
     try {
       blocked++;
-      if (!queue.isEmpty() && idle == 0 && threads.size() - blocked < target) {
+      if (queue.runnableCount() > 0 && idle == 0 && threads.size() - blocked < target) {
         spawn();
       }
     } finally {
@@ -232,7 +224,7 @@ public final class WorkerPool {
       target = size;
       stackSize = Math.max(0, newStackSize);
       changed.signalAll();
-      int spawnable = Math.min(queue.size(), target - (threads.size() - blocked));
+      int spawnable = Math.min(queue.runnableCount(), target - (threads.size() - blocked));
       for (int i = 0; i < spawnable; i++) {
         spawn();
       }
@@ -263,7 +255,7 @@ public final class WorkerPool {
   public int queued() {
     lock.lock();
     try {
-      return queue.size() + held.size();
+      return queue.size();
     } finally {
       lock.unlock();
     }
@@ -273,11 +265,8 @@ public final class WorkerPool {
   public void setPriorityPaused(boolean paused) {
     lock.lock();
     try {
-      priorityPaused = paused;
-      if (!paused && !held.isEmpty()) {
-        queue.addAll(held);
-        held.clear();
-        for (int i = 0; i < queue.size(); i++) {
+      if (queue.setPaused(paused) > 0) {
+        for (int i = 0; i < queue.runnableCount(); i++) {
           wakeOrSpawn();
         }
       }
@@ -293,7 +282,6 @@ public final class WorkerPool {
     try {
       closed = true;
       queue.clear();
-      held.clear();
       changed.signalAll();
       toJoin = new ArrayList<>(threads);
     } finally {

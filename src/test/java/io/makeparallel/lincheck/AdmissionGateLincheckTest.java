@@ -1,9 +1,8 @@
 package io.makeparallel.lincheck;
 
 import io.makeparallel.policy.AdmissionGate;
-import org.jetbrains.kotlinx.lincheck.LinChecker;
-import org.jetbrains.kotlinx.lincheck.annotations.Operation;
-import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +42,7 @@ public class AdmissionGateLincheckTest {
 
   @Test
   void linearizable() {
-    LinChecker.check(AdmissionGateLincheckTest.class,
-        new ModelCheckingOptions().iterations(10).invocationsPerIteration(200));
+    new ModelCheckingOptions().iterations(10).invocationsPerIteration(200)
+        .check(AdmissionGateLincheckTest.class);
   }
 }
