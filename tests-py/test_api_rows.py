@@ -895,6 +895,16 @@ class ParallelMap(Base):
                         self.assertEqual(len(out), 10)
                         self.assertEqual(sorted(v.args[0] for v in out if type(v) is KeyError), [1, 5, 9])
 
+    def test_ranges_are_cut_into_sub_ranges_with_the_same_items(self):
+        for r in (range(10, -7, -3), range(0), range(5), range(3, 3000, 7)):
+            for chunksize in (None, 1, 2, 1000):
+                with self.subTest(r=r, chunksize=chunksize):
+                    self.assertEqual(mp.parallel_map(lambda x: (type(x), x), r, chunksize=chunksize),
+                                     [(int, x) for x in r])
+        out = mp.parallel_map(lambda x: 1 // (x % 4), range(2, 12), chunksize=3, on_error="return")
+        failed = [x for x, v in zip(range(2, 12), out) if isinstance(v, ZeroDivisionError)]
+        self.assertEqual(failed, [4, 8])
+
     def test_chunk_runner_keeps_results_before_and_after_a_failure(self):
         # White-box: _run_chunk relies on deque.extend keeping what it appended before the
         # function raised; if an interpreter change broke that, results would silently shift.

@@ -222,6 +222,11 @@ class Semantics(unittest.TestCase):
         self.assertEqual(len(per_task), 40, "one task per item")
         self.assertLessEqual(len(set(per_task.values())), 2, "at most one code object per worker")
 
+    def test_map_over_a_range_sends_the_same_items(self):
+        r = range(7, -30, -4)
+        self.assertEqual(mp.parallel_map(lambda x: (type(x).__name__, x), r, chunksize=3, backend="interpreters"),
+                         [("int", x) for x in r])
+
     def test_map_function_state_is_fresh_for_each_chunk(self):
         def counter():
             seen = []
