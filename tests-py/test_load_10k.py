@@ -13,10 +13,10 @@ Memory, after the handles are dropped:
   end below baseline + half the size of the results, so keeping the results of the load
   (about 88 MB on threads, 125 MB on interpreters) fails it.
 
-Why 2,000 and not 10,000 on interpreters: each interpreters task costs ~20-40 ms of this 2-CPU
+Why 2,000 and not 10,000 on interpreters: each interpreters task costs ~30-50 ms of this 2-CPU
 machine (pickling the call and the 128 KB result, two worker contexts), so 10,000 would take
-5-10 minutes; 2,000 take one and a half to two and a half. Hard timeouts and hard cancels close and respawn a
-worker context (0.5-2 s each here), so there are 10 and 4 of them, two at a time; the other 146
+5-10 minutes; 2,000 take 1.5-2.5. Hard timeouts and hard cancels close and respawn a worker
+context (0.5-2 s each here), so there are 10 and 4 of them, two at a time; the other 146
 cancels hit tasks held by stop_priority_worker(), so they never start.
 
 Run: ./makeparallel -m unittest tests-py/test_load_10k.py (with MAKEPARALLEL_STRESS=1).
