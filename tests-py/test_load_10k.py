@@ -11,10 +11,11 @@ Memory, after the handles are dropped:
   all die;
 - heap: the Java heap after GC (bridge.heapUsedAfterGc(); Python objects live there too) must
   end below baseline + half the size of the results, so keeping the results of the load
-  (about 88 MB on threads, 125 MB on interpreters) fails it.
+  (about 88 MB on threads, 62 MB on interpreters) fails it. The baseline is taken after
+  the same mix at a small scale, so only the load itself is measured.
 
 Why 2,000 and not 10,000 on interpreters: each interpreters task costs ~30-50 ms of this 2-CPU
-machine (pickling the call and the 128 KB result, two worker contexts), so 10,000 would take
+machine (pickling the call and the 64 KB result, two worker contexts), so 10,000 would take
 5-10 minutes; 2,000 take 1.5-2.5. Hard timeouts and hard cancels close and respawn a worker
 context (0.5-2 s each here), so there are 10 and 4 of them, two at a time; the other 146
 cancels hit tasks held by stop_priority_worker(), so they never start.
@@ -40,7 +41,7 @@ from test_reliability import (Base, LoadMixin, ensure_interpreters, fail_value, 
 THREADS_N = 10000
 INTERP_N = 2000
 THREADS_RESULT = 16 * 1024
-INTERP_RESULT = 128 * 1024
+INTERP_RESULT = 64 * 1024
 HARD_TIMEOUTS = 10
 HARD_CANCELS = 4
 
@@ -117,61 +118,51 @@ class TenThousand(LoadMixin, Base):
         self.assertLess(after_mb, bound_mb, "%s: heap did not come back" % label)
 
     def test_threads_ten_thousand(self):
-        self.warm_threads()
-        self.assertDrains(30)
+        # The same mix at 1/50 first, so what its code paths build and keep (compiled code,
+        # caches, imports) is in the baseline and only the load itself is measured.
+        self.threads_load(0.02)
         base_mb = heap_mb()
-        refs, result_bytes = self.threads_load()
+        refs, result_bytes = self.threads_load(1)
         self.measure("threads", base_mb, refs, result_bytes)
 
-    def warm_threads(self):
-        """The load's code paths once, so what they build and keep (code, caches) is in the baseline."""
-        warm = [mp.parallel(make_payload)(i, THREADS_RESULT) for i in range(200)]
-        deps = [mp.parallel_with_deps(payload_len)(i, depends_on=[h]) for i, h in enumerate(warm)]
-        self.assertEqual([d.get(60) for d in deps], [THREADS_RESULT + i for i in range(200)])
-
-    def threads_load(self):
+    def threads_load(self, scale):
+        """Runs the threads mix (10,000 tasks at scale 1); returns weak references to its
+        handles and results and the results' size."""
         rng = random.Random(10000)
-        plan = (["ok"] * 5600 + ["err"] * 1500 + ["timeout"] * 150 + ["cancel"] * 1000
-                + ["dep_failed"] * 900 + ["dep_timeout"] * 100 + ["dep_cancel"] * 150 + ["dep_ok"] * 600)
-        self.assertEqual(len(plan), THREADS_N)
-        rng.shuffle(plan)
+        plan = scaled_plan(rng, scale, ok=5600, err=1500, timeout=150, cancel=1000, dep_failed=900,
+                           dep_timeout=100, dep_cancel=150, dep_ok=600)
+        self.assertEqual(len(plan), THREADS_N if scale == 1 else len(plan))
         ok_launch = mp.parallel(make_payload)
         dep_launch = mp.parallel_with_deps(payload_len)
         make = threads_faults(ok=lambda i: (ok_launch(i, THREADS_RESULT), Payload(i, THREADS_RESULT)))
         make["dep"] = lambda i, p, pval, src: (dep_launch(i, depends_on=[p]),
                                                  THREADS_RESULT + i if src == "ok" else None)
-        entries, _, figures = self.run_mixed_load(plan, make, rng, "threads 10k load", 600, 300)
-        _say("threads: " + figures)
+        entries, _, figures = self.run_mixed_load(plan, make, rng, "threads load", 600, 300)
+        _say("threads%s: %s" % (" (warm-up)" if scale < 1 else "", figures))
         refs = [weakref.ref(e[0]) for e in entries]
         results = [weakref.ref(e[0].get(0)) for e in entries if e[1] == "ok"]
         return refs + results, len(results) * THREADS_RESULT
 
     def test_interpreters_two_thousand(self):
         ensure_interpreters()
-        self.warm_interpreters()
-        self.assertDrains(30)
-        base_mb = heap_mb()
         mp.stop_priority_worker()
         try:
-            refs, result_bytes = self.interpreters_load()
+            self.interpreters_load(0.05, hard_timeouts=2, hard_cancels=0)
+            base_mb = heap_mb()
+            refs, result_bytes = self.interpreters_load(1, HARD_TIMEOUTS, HARD_CANCELS)
         finally:
             mp.start_priority_worker()
-        self.assertTrue(wait_until(lambda: bridge.openWorkerContexts() == 2, 120),
-                        "worker contexts after the load: %d" % bridge.openWorkerContexts())
         self.measure("interpreters", base_mb, refs, result_bytes)
 
-    def warm_interpreters(self):
-        warm = [mp.parallel(backend="interpreters")(make_payload)(i, INTERP_RESULT) for i in range(50)]
-        self.assertEqual([h.get(120).i for h in warm], list(range(50)))
-
-    def interpreters_load(self):
+    def interpreters_load(self, scale, hard_timeouts, hard_cancels):
+        """Runs the interpreters mix (2,000 tasks at scale 1, hard faults first); returns weak
+        references to its handles and the results' size."""
         rng = random.Random(2000)
-        rest = (["ok"] * 1000 + ["err"] * 300 + ["cancel"] * (150 - HARD_CANCELS)
-                + ["dep_failed"] * 250 + ["dep_timeout"] * 40 + ["dep_cancel"] * 60 + ["dep_ok"] * 190)
-        rng.shuffle(rest)
         # Hard faults first, two at a time while the workers run them; then the cheap mix.
-        plan = ["timeout"] * HARD_TIMEOUTS + ["cancel"] * HARD_CANCELS + rest
-        self.assertEqual(len(plan), INTERP_N)
+        plan = (["timeout"] * hard_timeouts + ["cancel"] * hard_cancels
+                + scaled_plan(rng, scale, ok=1000, err=300, cancel=150 - HARD_CANCELS,
+                              dep_failed=250, dep_timeout=40, dep_cancel=60, dep_ok=190))
+        self.assertEqual(len(plan), INTERP_N if scale == 1 else len(plan))
         remote = mp.parallel(backend="interpreters")
         ok_l, err_l, spin_l = remote(make_payload), remote(fail_value), remote(spin_forever)
         held_l = mp.parallel_priority(backend="interpreters")(spin_forever)
@@ -195,7 +186,7 @@ class TenThousand(LoadMixin, Base):
             return h, None
 
         def cancel(i):
-            if len(hard) < HARD_TIMEOUTS + HARD_CANCELS:
+            if len(hard) < hard_timeouts + hard_cancels:
                 return on_a_worker(spin_l)
             return held_l(), None  # held by stop_priority_worker(): cancelled before it starts
 
@@ -207,14 +198,24 @@ class TenThousand(LoadMixin, Base):
                 "dep": lambda i, p, pval, src: (dep_l(i, depends_on=[p]),
                                                 INTERP_RESULT + i if src == "ok" else None)}
         entries, _, figures = self.run_mixed_load(plan, make, rng, "interpreters load", 600, 300)
-        _say("interpreters: %d hard timeouts + %d hard cancels, %d of them stopped while running "
+        _say("interpreters%s: %d hard timeouts + %d hard cancels, %d of them stopped while running "
              "(each closes and respawns a worker context): %s"
-             % (HARD_TIMEOUTS, len(hard) - HARD_TIMEOUTS, sum(1 for _, seen in hard if seen), figures))
-        self.assertEqual(len(hard), HARD_TIMEOUTS + HARD_CANCELS)
-        self.assertGreaterEqual(sum(1 for _, seen in hard if seen), HARD_CANCELS, hard)
+             % (" (warm-up)" if scale < 1 else "", hard_timeouts, hard_cancels,
+                sum(1 for _, seen in hard if seen), figures))
+        self.assertEqual(len(hard), hard_timeouts + hard_cancels)
+        self.assertGreaterEqual(sum(1 for _, seen in hard if seen), hard_cancels, hard)
+        self.assertTrue(wait_until(lambda: bridge.openWorkerContexts() == 2, 120),
+                        "worker contexts after the load: %d" % bridge.openWorkerContexts())
         # Results come back as pickles held by the Java task and each get() decodes a fresh
         # copy, so the weak references are to the handles; the heap check covers the pickles.
         return [weakref.ref(e[0]) for e in entries], sum(1 for e in entries if e[1] == "ok") * INTERP_RESULT
+
+
+def scaled_plan(rng, scale, **counts):
+    """A shuffled list of kinds, each ``round(count * scale)`` times (at least once)."""
+    plan = [kind for kind, n in counts.items() for _ in range(max(1, round(n * scale)))]
+    rng.shuffle(plan)
+    return plan
 
 
 if __name__ == "__main__":
