@@ -662,7 +662,74 @@ EXPECTED_ERROR = {
 DEP_CAUSE = {"dep_failed": ValueError, "dep_timeout": mp.TaskTimeoutError, "dep_cancel": mp.TaskCancelledError}
 
 
+DEP_SOURCE = {"dep_failed": "err", "dep_timeout": "timeout", "dep_cancel": "cancel", "dep_ok": "ok"}
+
+
 class LoadMixin:
+    def run_mixed_load(self, plan, make, rng, what, watchdog_secs, verify_secs):
+        """Submit ``plan`` (a list of kinds), check every outcome and callback, return
+        ``(entries, ledger, figures)``.
+
+        ``make[kind](i)`` returns ``(handle, expected)`` for the producer kinds (ok, err, timeout,
+        cancel; a cancel producer's ``cancel()`` is called here); ``make["dep"](i, producer,
+        producer_expected, source_kind)`` submits a dependent. One task in 25 gets callbacks that
+        raise, one in 20 slow ones, one in 4 registers them only after it finished.
+        """
+        ledger = CallbackLedger()
+        entries = []
+        producers = {"ok": [], "err": [], "timeout": [], "cancel": []}
+        styles = collections.Counter()
+        cancel_returns = []
+        late_done_cancels = 0
+        t0 = time.monotonic()
+        with Watchdog(watchdog_secs, what) as dog:
+            for i, kind in enumerate(plan):
+                style = "raise" if i % 25 == 0 else "slow" if i % 20 == 1 else "plain"
+                late = i % 4 == 3
+                styles[style] += 1
+                if kind in producers:
+                    h, expected = make[kind](i)
+                    if kind == "cancel":
+                        cancel_returns.append(h.cancel())
+                    producers[kind].append((h, expected))
+                else:
+                    src = DEP_SOURCE[kind]
+                    pool = producers[src]
+                    if not pool:  # no producer yet: make one now (checked through its dependents)
+                        p, pval = make[src](i)
+                        if src == "cancel":
+                            p.cancel()
+                        pool.append((p, pval))
+                    p, pval = pool[rng.randrange(len(pool))]
+                    h, expected = make["dep"](i, p, pval, src)
+                if not late:
+                    self.register(ledger, h, style)
+                entries.append((h, kind, expected, style, late))
+            submit_secs = time.monotonic() - t0
+            problems = self.verify(entries, ledger, wait_secs=verify_secs)
+            # Cancel after completion is a no-op that returns False and fires nothing again.
+            before = ledger.snapshot_total()
+            for h, kind, *_ in entries[:200]:
+                if h.cancel():
+                    problems.append("%s (%s): cancel() after completion returned True" % (h.get_task_id(), kind))
+                late_done_cancels += 1
+            wait_until(lambda: ledger.snapshot_total() != before, 0.2)
+            if ledger.snapshot_total() != before:
+                problems.append("cancel() after completion fired callbacks again")
+        self.assertFalse(dog.fired, what + " hung")
+        self.assertEqual(cancel_returns.count(False), 0, "cancel() of a never-ending task returned False")
+        self.assertEqual(problems, [], "\n".join(problems[:40]))
+        self.assertDrains(30)
+        kinds = collections.Counter(plan)
+        figures = ("%d tasks (%s), faults injected: %d errors, %d timeouts, %d cancels, "
+                   "%d dependents of failed producers, %d raising + %d slow callbacks, %d late registrations, "
+                   "%d cancels after completion; %d callback calls; submit %.1fs, total %.1fs"
+                   % (len(entries), dict(kinds), kinds["err"], kinds["timeout"], kinds["cancel"],
+                      kinds["dep_failed"] + kinds["dep_timeout"] + kinds["dep_cancel"], styles["raise"] * 3,
+                      styles["slow"] * 3, sum(1 for e in entries if e[4]), late_done_cancels,
+                      ledger.snapshot_total(), submit_secs, time.monotonic() - t0))
+        return entries, ledger, figures
+
     def register(self, ledger, h, style):
         c, e, d = make_callbacks(ledger, h.get_task_id(), style)
         h.on_complete(c)
@@ -756,80 +823,29 @@ class LoadThreads(LoadMixin, Base):
         self.assertEqual(len(plan), self.N)
         rng.shuffle(plan)
         ok_launch = mp.parallel(double)
-        err_launch = mp.parallel_fast(fail_value)
-        loop_launch = mp.parallel_pool(cooperative_forever)
         dep_launch = mp.parallel_with_deps(dep_add)
-        ledger = CallbackLedger()
-        entries = []
-        producers = {"ok": [], "err": [], "timeout": [], "cancel": []}
-        styles = collections.Counter()
-        cancel_returns = []
-        late_done_cancels = 0
-        t0 = time.monotonic()
-        with Watchdog(100, "threads load") as dog:
-            for i, kind in enumerate(plan):
-                style = "raise" if i % 25 == 0 else "slow" if i % 20 == 1 else "plain"
-                late = i % 4 == 3
-                styles[style] += 1
-                if kind == "ok":
-                    h, expected = ok_launch(i), 2 * i
-                elif kind == "err":
-                    h, expected = err_launch(i), "fail-%d" % i
-                elif kind == "timeout":
-                    h, expected = loop_launch(timeout=0.2), None
-                elif kind == "cancel":
-                    h, expected = loop_launch(), None
-                    if i % 20 == 0:  # some cancelled while running, most while queued or just started
-                        wait_until(lambda: h.running() or h.done(), 2)
-                    cancel_returns.append(h.cancel())
-                else:
-                    src = {"dep_failed": "err", "dep_timeout": "timeout", "dep_cancel": "cancel",
-                           "dep_ok": "ok"}[kind]
-                    pool = producers[src]
-                    if not pool:  # no producer yet: make one now
-                        if src == "ok":
-                            p = ok_launch(i)
-                        elif src == "err":
-                            p = err_launch(i)
-                        elif src == "timeout":
-                            p = loop_launch(timeout=0.2)
-                        else:
-                            p = loop_launch()
-                            p.cancel()
-                        pool.append((p, 2 * i))
-                    p, pval = pool[rng.randrange(len(pool))]
-                    h = dep_launch(i, depends_on=[p])
-                    expected = pval + i if src == "ok" else None
-                    # extra producers are not in the ledger: they are checked through their dependents
-                if kind in producers:
-                    producers[kind].append((h, expected))
-                if not late:
-                    self.register(ledger, h, style)
-                entries.append((h, kind, expected, style, late))
-            submit_secs = time.monotonic() - t0
-            problems = self.verify(entries, ledger, wait_secs=60)
-            # Cancel after completion is a no-op that returns False and fires nothing again.
-            before = ledger.snapshot_total()
-            for h, kind, *_ in entries[:200]:
-                if h.cancel():
-                    problems.append("%s (%s): cancel() after completion returned True" % (h.get_task_id(), kind))
-                late_done_cancels += 1
-            wait_until(lambda: ledger.snapshot_total() != before, 0.2)
-            if ledger.snapshot_total() != before:
-                problems.append("cancel() after completion fired callbacks again")
-        self.assertFalse(dog.fired, "threads load hung")
-        self.assertEqual(cancel_returns.count(False), 0, "cancel() of a never-ending task returned False")
-        self.assertEqual(problems, [], "\n".join(problems[:40]))
-        self.assertDrains(30)
-        kinds = collections.Counter(plan)
+        make = threads_faults(ok=lambda i: (ok_launch(i), 2 * i))
+        make["dep"] = lambda i, p, pval, src: (dep_launch(i, depends_on=[p]),
+                                                 pval + i if src == "ok" else None)
+        entries, ledger, figures = self.run_mixed_load(plan, make, rng, "threads load", 100, 60)
         _STATS["load tasks threads"] += len(entries)
-        _say("section 2 threads: %d tasks (%s), faults injected: %d errors, %d timeouts, %d cancels, "
-             "%d dependents of failed producers, %d raising + %d slow callbacks, %d late registrations, "
-             "%d cancels after completion; %d callback calls; submit %.1fs, total %.1fs"
-             % (len(entries), dict(kinds), kinds["err"], kinds["timeout"], kinds["cancel"],
-                kinds["dep_failed"] + kinds["dep_timeout"] + kinds["dep_cancel"], styles["raise"] * 3,
-                styles["slow"] * 3, sum(1 for e in entries if e[4]), late_done_cancels,
-                ledger.snapshot_total(), submit_secs, time.monotonic() - t0))
+        _say("section 2 threads: " + figures)
+
+
+def threads_faults(ok):
+    """The producers of a threads-backend mixed load: ``ok`` plus errors, cooperative
+    timeouts and cancels (one in 20 cancelled while running). Each maps i to (handle, expected)."""
+    err_launch = mp.parallel_fast(fail_value)
+    loop_launch = mp.parallel_pool(cooperative_forever)
+
+    def cancel(i):
+        h = loop_launch()
+        if i % 20 == 0:  # some cancelled while running, most while queued or just started
+            wait_until(lambda: h.running() or h.done(), 2)
+        return h, None
+
+    return {"ok": ok, "err": lambda i: (err_launch(i), "fail-%d" % i),
+            "timeout": lambda i: (loop_launch(timeout=0.2), None), "cancel": cancel}
 
 
 class Interpreters(LoadMixin, Base):

@@ -12,6 +12,7 @@ import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskBody;
 import io.makeparallel.task.TaskFailure;
 import io.makeparallel.task.TaskSpec;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,6 +153,17 @@ public final class Bridge {
   @HostAccess.Export
   public int spareWorkerContexts() {
     return SpareContexts.held();
+  }
+
+  /**
+   * Java heap in use, in bytes, after asking for a full collection: the one figure that covers
+   * both Python objects (they live on the Java heap) and the runtime's own records. Diagnostics
+   * for leak tests; a collection pauses the process, so not for hot paths.
+   */
+  @HostAccess.Export
+  public long heapUsedAfterGc() {
+    System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   Object submitBody(TaskBody body, String name, String backend, int priority,
