@@ -115,11 +115,19 @@ class TenThousand(LoadMixin, Base):
     def measure(self, label, base_mb, refs, result_bytes):
         """After a load returned: its handles (and results) must die, the heap come back."""
         alive = still_alive(refs)
-        after_mb = heap_mb()
         bound_mb = base_mb + result_bytes / 2 ** 20 / 2
-        _say("%s memory: heap %.1f MB before, %.1f MB after dropping the handles (bound %.1f MB; "
-             "the results were %.1f MB); handles and results still alive: %d of %d"
-             % (label, base_mb, after_mb, bound_mb, result_bytes / 2 ** 20, alive, len(refs)))
+        # Closed worker contexts (hard timeouts and cancels replace them) are released by the
+        # engine's own reference processing, after more than one collection: poll, bounded. A
+        # leak never comes back; a release that is only late does.
+        t0 = time.monotonic()
+        after_mb = heap_mb()
+        while after_mb >= bound_mb and time.monotonic() - t0 < 120:
+            threading.Event().wait(1.0)
+            after_mb = heap_mb()
+        _say("%s memory: heap %.1f MB before, %.1f MB after dropping the handles (bound %.1f MB, "
+             "reached after %.0f s; the results were %.1f MB); handles and results still alive: "
+             "%d of %d" % (label, base_mb, after_mb, bound_mb, time.monotonic() - t0,
+                            result_bytes / 2 ** 20, alive, len(refs)))
         self.assertEqual(alive, 0, "%s: handles or results still reachable" % label)
         self.assertLess(after_mb, bound_mb, "%s: heap did not come back" % label)
 
