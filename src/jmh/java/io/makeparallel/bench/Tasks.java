@@ -4,9 +4,9 @@ import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskBody;
 
 /** Task fixtures shared by the benchmarks. */
-final class Tasks {
+public final class Tasks {
   /** What a Python no-op costs on the Java side once the body is entered: nothing. */
-  static final TaskBody NOOP = task -> null;
+  public static final TaskBody NOOP = task -> null;
 
   private Tasks() {}
 
@@ -14,7 +14,7 @@ final class Tasks {
    * A queued task as the runtime builds it, minus the runtime's id string (constant here, so the
    * state-machine numbers do not include string concatenation; the submit benchmark has it).
    */
-  static Task queued(long sequence, int priority, TaskBody body) {
+  public static Task queued(long sequence, int priority, TaskBody body) {
     return Task.builder()
         .id("task_bench")
         .name("noop")
@@ -25,7 +25,7 @@ final class Tasks {
   }
 
   /** Priority of the i-th task: all equal, or four levels interleaved. */
-  static int priority(boolean mixed, long i) {
+  public static int priority(boolean mixed, long i) {
     return mixed ? (int) (i * 7 % 4) : 0;
   }
 }

@@ -1,5 +1,6 @@
-package io.makeparallel.bench;
+package io.makeparallel.internal;
 
+import io.makeparallel.bench.Tasks;
 import io.makeparallel.task.Task;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,7 +17,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The priority queue alone ({@link LockedTaskQueue}, a copy of the pool's): one offer and one
+ * The worker pool's priority queue alone ({@link TaskQueue}; in this package to reach it): one offer and one
  * poll per operation, on a queue holding {@code depth} other tasks of four interleaved
  * priorities. The tasks are built once and never resolved, so each thread cycles through a ring
  * of them (a task may sit in the heap twice; the heap does not mind); the heap stays at
@@ -35,7 +36,7 @@ public class TaskQueueBench {
   @Param({"0", "1000"})
   public int depth;
 
-  private LockedTaskQueue queue;
+  private TaskQueue queue;
   private Task[] ring;
 
   /** Each thread's position in the ring: no shared counter beside the queue's own lock. */
@@ -50,7 +51,7 @@ public class TaskQueueBench {
     for (int i = 0; i < RING; i++) {
       ring[i] = Tasks.queued(i, Tasks.priority(true, i), Tasks.NOOP);
     }
-    queue = new LockedTaskQueue();
+    queue = new TaskQueue();
     for (int i = 0; i < depth; i++) {
       queue.offer(ring[i]);
     }
