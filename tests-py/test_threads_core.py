@@ -152,11 +152,12 @@ class Callbacks(Base):
 class Priority(Base):
     def test_priority_order_on_one_thread(self):
         mp.configure_thread_pool(num_threads=1)
-        gate = threading.Event()
+        gate, started = threading.Event(), threading.Event()
         order = []
 
         @mp.parallel
         def blocker():
+            started.set()
             gate.wait(10)
 
         @mp.parallel_priority
@@ -164,6 +165,9 @@ class Priority(Base):
             order.append(tag)
 
         b = blocker()
+        # Until the blocker runs it is just the lowest-priority queued task, and a job queued
+        # before the worker takes it would rightly run first.
+        self.assertTrue(started.wait(10))
         handles = [job("low", priority=1), job("high", priority=10), job("mid", priority=5),
                    job("high2", priority=10), job("zero", priority=0)]
         gate.set()
