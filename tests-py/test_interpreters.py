@@ -243,18 +243,35 @@ class Semantics(unittest.TestCase):
 class Speedup(unittest.TestCase):
     def test_two_interpreters_beat_serial(self):
         run = mp.parallel(backend="interpreters")(interp_helpers.fib)
+        # Size the task by time, not by a fixed n: once the workers keep their code objects
+        # and the JIT compiles fib, fib(19) takes ~12 ms, and at that size the per-task
+        # hand-off is a visible share of the work. ~0.15 s per task keeps it negligible.
         n = 19
-        # Warm both workers' code so the comparison is steady state against steady state.
         mp.gather([run(n) for _ in range(4)], timeout=300)
-        t0 = time.perf_counter()
-        for _ in range(4):
+        while True:
+            t0 = time.perf_counter()
             run(n).get(timeout=300)
-        serial = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        mp.gather([run(n) for _ in range(4)], timeout=300)
-        parallel = time.perf_counter() - t0
-        self.assertLess(parallel, 0.8 * serial,
-                        "4 CPU tasks on 2 interpreters took %.2fs vs %.2fs one at a time" % (parallel, serial))
+            if time.perf_counter() - t0 >= 0.15 or n >= 30:
+                break
+            n += 1
+        # Two interpreters that ran one at a time could never beat 0.8x serial, however
+        # lucky the scheduling; a loaded shared box can make one attempt miss, so the best
+        # of three decides.
+        ratios = []
+        for _ in range(3):
+            mp.gather([run(n) for _ in range(4)], timeout=300)  # both workers warm at this n
+            t0 = time.perf_counter()
+            for _ in range(4):
+                run(n).get(timeout=300)
+            serial = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            mp.gather([run(n) for _ in range(4)], timeout=300)
+            parallel = time.perf_counter() - t0
+            ratios.append((parallel / serial, parallel, serial))
+            if parallel < 0.8 * serial:
+                return
+        self.fail("4 CPU tasks (fib(%d)) on 2 interpreters never beat 0.8x one at a time: %s"
+                  % (n, ", ".join("%.2fs vs %.2fs" % (p, s) for _, p, s in ratios)))
 
 
 if __name__ == "__main__":
