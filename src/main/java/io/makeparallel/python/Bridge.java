@@ -149,10 +149,19 @@ public final class Bridge {
     return InterpreterBackend.openContexts();
   }
 
-  /** Of {@link #openWorkerContexts()}, those held ready as standby (not owned by a worker). */
+  /**
+   * Of {@link #openWorkerContexts()}, the standby ones (not owned by a worker): ready, or being
+   * built. Worker-owned contexts are the difference.
+   */
   @HostAccess.Export
   public int spareWorkerContexts() {
     return SpareContexts.held();
+  }
+
+  /** Of {@link #spareWorkerContexts()}, those ready to be taken by a cancelled worker. */
+  @HostAccess.Export
+  public int readySpareWorkerContexts() {
+    return SpareContexts.ready();
   }
 
   /**

@@ -25,8 +25,14 @@ import org.apache.logging.log4j.Logger;
  */
 final class SpareContexts<T> {
   private static final Logger LOG = LogManager.getLogger(SpareContexts.class);
-  /** Spares held ready in this process (for leak checks: open contexts = workers + these). */
+  /**
+   * Spares in this process, ready or being built (for leak checks: open contexts = workers +
+   * these). A spare counts from the moment its build starts, so a context the builder has
+   * opened is never mistaken for a worker's.
+   */
   private static final AtomicInteger HELD = new AtomicInteger();
+  /** Of {@link #HELD}, those ready to be taken. */
+  private static final AtomicInteger READY = new AtomicInteger();
 
   private final Supplier<T> factory;
   private final Consumer<T> closer;
@@ -49,8 +55,14 @@ final class SpareContexts<T> {
     this.builder = builder;
   }
 
+  /** Standby contexts in this process, ready or being built. */
   static int held() {
     return HELD.get();
+  }
+
+  /** Standby contexts in this process ready to be taken. */
+  static int ready() {
+    return READY.get();
   }
 
   /** Starts keeping a spare ready (idempotent). */
@@ -65,6 +77,7 @@ final class SpareContexts<T> {
     ready = null;
     if (p != null) {
       HELD.decrementAndGet();
+      READY.decrementAndGet();
     }
     if (armed) {
       refillLocked();
@@ -77,7 +90,14 @@ final class SpareContexts<T> {
       return;
     }
     building = true;
-    builder.execute(this::build);
+    HELD.incrementAndGet();
+    try {
+      builder.execute(this::build);
+    } catch (RuntimeException e) { // rejected: the builder is shut down
+      building = false;
+      HELD.decrementAndGet();
+      throw e;
+    }
   }
 
   private void build() {
@@ -94,11 +114,17 @@ final class SpareContexts<T> {
       discard = closed;
       if (!discard && p != null) {
         ready = p;
-        HELD.incrementAndGet();
+        READY.incrementAndGet();
       }
     }
-    if (discard && p != null) {
-      closer.accept(p);
+    if (discard || p == null) {
+      try {
+        if (p != null) {
+          closer.accept(p);
+        }
+      } finally {
+        HELD.decrementAndGet(); // after the close, so the context never looks like a worker's
+      }
     }
   }
 
@@ -109,12 +135,14 @@ final class SpareContexts<T> {
       closed = true;
       p = ready;
       ready = null;
-      if (p != null) {
-        HELD.decrementAndGet();
-      }
     }
     if (p != null) {
-      closer.accept(p);
+      try {
+        closer.accept(p);
+      } finally {
+        HELD.decrementAndGet();
+        READY.decrementAndGet();
+      }
     }
     builder.shutdown();
     try {

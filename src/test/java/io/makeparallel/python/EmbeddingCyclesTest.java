@@ -167,8 +167,7 @@ public class EmbeddingCyclesTest {
     int threadsAfter = LeakProbe.liveThreads().size();
     long heapAfter = LeakProbe.usedHeapAfterGc();
     long contextsAlive = bridges.stream().filter(r -> r.get() != null).count();
-    // The standby context is counted as open from its creation but as a spare only once its
-    // imports are done (seconds): wait, bounded, for a build in progress to finish.
+    // A cancelled worker replaces its context in the background: wait, bounded, for it.
     waitUntilOrTimeout(() -> workerOwnedContexts() == baselineWorkers);
     int workersAfter = workerOwnedContexts();
     System.err.printf("[embedding] %d contexts (%d tidied with shutdown+reset, %d hard cancels of"

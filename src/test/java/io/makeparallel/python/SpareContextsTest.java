@@ -69,13 +69,18 @@ class SpareContextsTest {
   @Test
   void armedKeepsExactlyOneReadyAndRefillsAfterATake() {
     int heldBefore = SpareContexts.held();
+    int readyBefore = SpareContexts.ready();
     spares.arm();
     spares.arm(); // idempotent: still one build
     assertEquals(1, builder.pending.size());
+    assertEquals(heldBefore + 1, SpareContexts.held(), "a spare being built already counts as standby");
+    assertEquals(readyBefore, SpareContexts.ready(), "but not as ready");
     builder.runAll();
     assertEquals(heldBefore + 1, SpareContexts.held(), "the leak-check count includes the spare");
+    assertEquals(readyBefore + 1, SpareContexts.ready());
     assertSame(1, spares.take());
-    assertEquals(heldBefore, SpareContexts.held());
+    assertEquals(readyBefore, SpareContexts.ready());
+    assertEquals(heldBefore + 1, SpareContexts.held(), "the taken one is a worker's; the next is being built");
     assertEquals(1, builder.pending.size(), "taking the spare starts the next one");
     assertNull(spares.take(), "the next one is not ready until built");
     assertEquals(1, builder.pending.size(), "no second build while one is under way");
@@ -83,10 +88,15 @@ class SpareContextsTest {
     assertSame(2, spares.take());
     assertTrue(closed.isEmpty());
     spares.close(0);
+    builder.runAll(); // #3, started by the last take, is closed as it finishes
+    assertEquals(List.of(3), closed);
+    assertEquals(heldBefore, SpareContexts.held(), "nothing counted as standby after close");
+    assertEquals(readyBefore, SpareContexts.ready());
   }
 
   @Test
   void closeDiscardsTheReadySpareAndOneStillBeingBuilt() {
+    int heldBefore = SpareContexts.held();
     spares.arm();
     builder.runAll();
     assertSame(1, spares.take()); // a build of #2 is now pending
@@ -97,10 +107,12 @@ class SpareContextsTest {
     builder.runAll();
     assertEquals(2, built.get(), "nothing is built after close");
     assertTrue(builder.isShutdown());
+    assertEquals(heldBefore, SpareContexts.held());
   }
 
   @Test
   void aFailedBuildLeavesNoSpareAndTheNextTakeTriesAgain() {
+    int heldBefore = SpareContexts.held();
     AtomicInteger calls = new AtomicInteger();
     SpareContexts<Integer> flaky = new SpareContexts<>(() -> {
       if (calls.incrementAndGet() == 1) {
@@ -110,9 +122,12 @@ class SpareContextsTest {
     }, closed::add, builder);
     flaky.arm();
     builder.runAll();
+    assertEquals(heldBefore, SpareContexts.held(), "a failed build is not counted as standby");
     assertNull(flaky.take());
     builder.runAll();
     assertSame(2, flaky.take());
     flaky.close(0);
+    builder.runAll();
+    assertEquals(heldBefore, SpareContexts.held());
   }
 }
