@@ -7,8 +7,10 @@ socket; every request is answered with one JSON line. Two kinds of work are done
   requests, so the peer is measured warm, exactly like the makeparallel side, and the two
   sides can alternate repetition by repetition.
 * "proc": one whole process (start-up included), timed here because CPython's
-  fork/exec/wait4 gives an exact wall time and the child's own max RSS, where GraalPy's
-  emulated subprocess adds about a second of its own overhead to every launch.
+  fork/exec/wait4 gives an exact wall time, where GraalPy's emulated subprocess adds about a
+  second of its own overhead to every launch. Max RSS comes from GNU time when installed: a
+  child forked from this server inherits its peak RSS in ``ru_maxrss`` (Linux keeps the
+  pre-exec peak), which would put this server's tens of MB under ``python3 -c pass``.
 
 A socket rather than stdin/stdout: pipes to a subprocess read as end-of-file under GraalPy.
 """
@@ -34,8 +36,17 @@ def _tail(path, limit=2000):
     return text[-limit:]
 
 
+_GNU_TIME = "/usr/bin/time"
+
+
 def run_process(argv, env=None, timeout=600.0, cwd=None):
     """Runs ``argv`` to completion; wall time, max RSS of the process, and its emitted JSON."""
+    rss_file = None
+    if os.access(_GNU_TIME, os.X_OK):
+        # GNU time is small, so the process it forks starts from a small peak RSS.
+        fd, rss_file = tempfile.mkstemp(prefix="maxrss-")
+        os.close(fd)
+        argv = [_GNU_TIME, "-q", "-o", rss_file, "-f", "%M"] + list(argv)
     full_env = dict(os.environ)
     for k, v in (env or {}).items():
         if v is None:
@@ -57,10 +68,20 @@ def run_process(argv, env=None, timeout=600.0, cwd=None):
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
+    # In KiB on Linux; the launcher execs java, so this is the JVM itself.
+    maxrss_kib, rss_source = usage.ru_maxrss, "wait4 (includes this server's peak)"
+    if rss_file is not None:
+        try:
+            with open(rss_file) as f:
+                maxrss_kib, rss_source = int(f.read().split()[-1]), "GNU time"
+        except (OSError, ValueError, IndexError):
+            pass  # killed before time wrote it: keep wait4's figure
+        finally:
+            os.unlink(rss_file)
     return {
         "wall_s": wall,
-        # ru_maxrss is in KiB on Linux; the launcher execs java, so this is the JVM itself.
-        "maxrss_mb": usage.ru_maxrss / 1024.0,
+        "maxrss_mb": maxrss_kib / 1024.0,
+        "maxrss_source": rss_source,
         "rc": p.returncode,
         "emitted": parse_emitted(stdout),
         "stdout_tail": stdout[-500:],
