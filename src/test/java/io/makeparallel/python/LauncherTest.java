@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.makeparallel.testing.Awaits;
 import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,7 +142,7 @@ class LauncherTest {
 
   @Test
   void ctrlCCancelsTasksAndExitsPromptly() throws Exception {
-    Path script = write("spin.py", String.join("\n",
+    assertCtrlCExits130(String.join("\n",
         "import time, makeparallel",
         "@makeparallel.parallel",
         "def forever():",
@@ -151,24 +152,96 @@ class LauncherTest {
         "h = forever()",
         "print('started', flush=True)",
         "h.get()", ""));
+  }
+
+  /** Worker interpreters are Python contexts too: none of them may take Ctrl-C from the launcher. */
+  @Test
+  void ctrlCStopsARunawayTaskOnAWorkerInterpreter() throws Exception {
+    assertCtrlCExits130(String.join("\n",
+        "import makeparallel",
+        "@makeparallel.parallel(backend='interpreters')",
+        "def forever():",
+        "    while True:",
+        "        pass",
+        "h = forever()",
+        "while not h.running():",
+        "    h.wait(0.01)",
+        "print('started', flush=True)",
+        "h.get()", ""));
+  }
+
+  private void assertCtrlCExits130(String code) throws Exception {
+    Path script = write("spin.py", code);
     Path out = tmp.resolve("spin.out");
-    ProcessBuilder pb = new ProcessBuilder(PythonTestSupport.repo().resolve("makeparallel").toString(),
-        script.toString()).redirectOutput(out.toFile()).redirectError(tmp.resolve("spin.err").toFile());
+    Path err = tmp.resolve("spin.err");
+    // A process started with SIGINT ignored keeps ignoring it, the JVM as CPython does: a build
+    // run in the background of a non-interactive shell (`mvn test &`, nohup) would pass that on.
+    // perl puts SIGINT back to its default before it execs the launcher (same pid).
+    ProcessBuilder pb = new ProcessBuilder("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"",
+        PythonTestSupport.repo().resolve("makeparallel").toString(), script.toString())
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
     Process p = pb.start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       while (!Files.readString(out).contains("started")) {
-        assertTrue(p.isAlive() && System.nanoTime() < deadline, "script never started");
+        assertTrue(p.isAlive() && System.nanoTime() < deadline,
+            () -> "script never started: " + readQuietly(err));
         java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // bounded poll of the output
       }
       // The launcher execs java, so this pid is the JVM's; SIGINT is what Ctrl-C sends.
       new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "no exit within 30 s of Ctrl-C");
-      assertEquals(130, p.exitValue());
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), () -> "no exit within 30 s of Ctrl-C: " + readQuietly(err));
+      assertEquals(130, p.exitValue(), () -> readQuietly(err));
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  private static String readQuietly(Path f) {
+    try {
+      return Files.readString(f);
+    } catch (IOException e) {
+      return "(" + e + ")";
+    }
+  }
+
+  /**
+   * The library targets JDK 17 (without the JIT) as well as 25: when a JDK 17 is installed, a
+   * program using both backends and parallel_map runs on it through the launcher.
+   */
+  @Test
+  void runsOnJdk17WithoutTheJit() throws Exception {
+    Path jdk17 = jdk(17);
+    Assumptions.assumeTrue(jdk17 != null, "no JDK 17 installed under /usr/lib/jvm");
+    Run r = launch(Map.of("MAKEPARALLEL_JAVA_HOME", jdk17.toString(), "MAKEPARALLEL_CDS", "0"), "", "-c",
+        String.join("\n",
+            "import sys, makeparallel as mp",
+            "def sq(x):",
+            "    return x * x",
+            "t = mp.parallel(sq)(7).get()",
+            "i = mp.parallel(backend='interpreters')(sq)(8).get()",
+            "m = mp.parallel_map(sq, range(5), backend='interpreters')",
+            "print(t, i, m, sys.implementation.name)", ""));
+    assertEquals(new Run(0, "49 64 [0, 1, 4, 9, 16] graalpy\n", ""), r);
+  }
+
+  /** An installed JDK of exactly {@code feature} under /usr/lib/jvm, or null. */
+  private static Path jdk(int feature) throws IOException {
+    Path root = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(root)) {
+      return null;
+    }
+    try (var dirs = Files.list(root)) {
+      for (Path d : dirs.sorted().toList()) {
+        Path release = d.resolve("release");
+        if (Files.isRegularFile(release) && Files.isExecutable(d.resolve("bin/java"))
+            && Files.readString(release).contains("JAVA_VERSION=\"" + feature + ".")) {
+          return d;
+        }
+      }
+    }
+    return null;
   }
 
   @Test
