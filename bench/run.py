@@ -38,7 +38,7 @@ MB = 1.0
 PROFILES = {
     "quick": {
         "reps": 5, "max_warmup": 3,
-        "b1_n": None, "b1_task_s": 0.2, "b1_tasks": 4 * CORES, "b1_e2e_reps": 0, "b1_e2e_cpython_s": 10.0,
+        "b1_n": None, "b1_task_s": 0.1, "b1_tasks": 4 * CORES, "b1_e2e_reps": 0, "b1_e2e_cpython_s": 10.0,
         "b2_tasks": 1_000,
         "b3_items": 20_000, "b3_max_warmup": 2,
         "b4_tasks": 200, "b4_sleep": 0.05, "b4_threads": 32,
