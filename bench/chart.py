@@ -7,6 +7,7 @@ makeparallel is faster or smaller; green where the benchmark's target is met, re
 """
 import json
 import math
+import re
 import struct
 import sys
 import zlib
@@ -113,7 +114,9 @@ def fmt(x):
 
 
 def draw(report, path):
-    rows = [report["benchmarks"][k] for k in sorted(report["benchmarks"])]
+    # The JSON file keeps one key per benchmark id (B1 ... B7) beside "machine" and the rest.
+    ids = sorted(k for k in report if re.fullmatch(r"B\d+", k))
+    rows = [report[k] for k in ids]
     left, right, top, row_h = 40, 40, 110, 64
     width = 1100
     height = top + row_h * len(rows) + 70

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -737,11 +738,27 @@ def markdown(report):
     return "\n".join(out) + "\n"
 
 
+def to_json(report):
+    """The file's layout: one key per benchmark id (``B1`` ... ``B7``), each with ``ours``,
+    ``peer``, ``ratio``, ``unit``, ``target`` and ``met``, beside ``machine`` and the run's
+    other facts (command, profile, notes, duration)."""
+    out = {k: v for k, v in report.items() if k != "benchmarks"}
+    out.update(report["benchmarks"])
+    return out
+
+
+def from_json(obj):
+    """The in-memory report (benchmarks under ``"benchmarks"``) from the file's layout."""
+    report = {k: v for k, v in obj.items() if not re.fullmatch(r"B\d+", k)}
+    report["benchmarks"] = {k: v for k, v in obj.items() if re.fullmatch(r"B\d+", k)}
+    return report
+
+
 def write_outputs(report, out_json, write_json=True):
     base = os.path.splitext(out_json)[0]
     if write_json:
         with open(out_json, "w") as f:
-            json.dump(report, f, indent=1)
+            json.dump(to_json(report), f, indent=1)
     with open(base + ".md", "w") as f:
         f.write(markdown(report))
     # Drawn by python3 in its own process (chart.py needs nothing GraalPy-specific).
@@ -764,7 +781,7 @@ def main():
     a = ap.parse_args()
     if a.render:
         with open(a.render) as f:
-            write_outputs(json.load(f), os.path.abspath(a.render), write_json=False)
+            write_outputs(from_json(json.load(f)), os.path.abspath(a.render), write_json=False)
         return
     mode = "quick" if a.quick else "full"
     P = dict(PROFILES[mode])
