@@ -45,7 +45,8 @@ public final class PythonContexts {
     int status;
     try {
       Value main = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch.main");
-      status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target, args.toArray(new String[0])).asInt();
+      status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target,
+          args.toArray(new String[0]), terminals()).asInt();
       // Like concurrent.futures at interpreter exit: let running tasks and callbacks finish.
       runtime.awaitIdle(null);
     } catch (PolyglotException e) {
@@ -58,6 +59,14 @@ public final class PythonContexts {
     }
     closeQuietly(ctx);
     return status;
+  }
+
+  /**
+   * Which standard streams (0, 1, 2) are terminals, as the launcher script found them
+   * ({@code -Dmakeparallel.terminals=012}); Java itself cannot tell them apart. Empty: none.
+   */
+  static String terminals() {
+    return System.getProperty("makeparallel.terminals", "");
   }
 
   static int statusOf(PolyglotException e) {

@@ -26,8 +26,13 @@ class LauncherTest {
 
   private Run launch(Map<String, String> env, String stdin, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(PythonTestSupport.repo().resolve("makeparallel").toString());
-    cmd.addAll(List.of(args));
+    if (args.length == 2 && args[0].equals("--script-pty")) {
+      // util-linux script(1): runs the shell command on a fresh pseudo-terminal, as in a terminal.
+      cmd.addAll(List.of("script", "-qec", args[1], "/dev/null"));
+    } else {
+      cmd.add(PythonTestSupport.repo().resolve("makeparallel").toString());
+      cmd.addAll(List.of(args));
+    }
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
     pb.environment().putAll(env);
@@ -120,6 +125,44 @@ class LauncherTest {
     assertEquals(1, r.status());
     assertTrue(r.err().contains("Traceback (most recent call last)"), r.err());
     assertTrue(r.err().contains("ValueError: boom"), r.err());
+  }
+
+  /** As under {@code python script.py}: the traceback starts at the script, not the launcher. */
+  @Test
+  void uncaughtTracebackStartsAtTheScriptAndGoesThroughExcepthook() throws Exception {
+    Path script = write("boom.py", "def f():\n    raise ValueError('boom')\nf()\n");
+    Run r = launch(Map.of(), "", script.toString());
+    assertEquals(1, r.status());
+    List<String> lines = r.err().lines().toList();
+    assertEquals("Traceback (most recent call last):", lines.get(0), r.err());
+    assertEquals("  File \"" + script + "\", line 3, in <module>", lines.get(1), r.err());
+    assertTrue(!r.err().contains("_makeparallel_launch") && !r.err().contains("runpy"), r.err());
+    assertEquals("ValueError: boom", lines.get(lines.size() - 1), r.err());
+
+    Run c = launch(Map.of(), "", "-c", "import sys\n"
+        + "sys.excepthook = lambda t, e, tb: print('hook', t.__name__, tb.tb_frame.f_code.co_filename)\n"
+        + "raise KeyError(1)\n");
+    assertEquals(new Run(1, "hook KeyError <string>\n", ""), c);
+  }
+
+  /**
+   * {@code isatty()} of each standard stream tells the truth, in a real pseudo-terminal too
+   * ({@code script} gives the launcher one), so progress bars and prompts work for a user.
+   */
+  @Test
+  void standardStreamsReportWhetherTheyAreTerminals() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs util-linux script");
+    Path probe = write("tty.py", "import os, sys\n"
+        + "print(*[s.isatty() for s in (sys.stdin, sys.stdout, sys.stderr)], "
+        + "sys.stdout.buffer.isatty(), *[os.isatty(fd) for fd in (0, 1, 2)])\n");
+    assertEquals(new Run(0, "False False False False False False False\n", ""), launch(Map.of(), "", probe.toString()));
+
+    String launcher = PythonTestSupport.repo().resolve("makeparallel").toString();
+    Path redirected = tmp.resolve("redirected.txt");
+    Run pty = launch(Map.of(), "", "--script-pty", launcher + " " + probe + "; "
+        + launcher + " " + probe + " > " + redirected);
+    assertTrue(pty.out().contains("True True True True True True True"), pty.out() + pty.err());
+    assertEquals("True False True False True False True\n", Files.readString(redirected));
   }
 
   @Test
