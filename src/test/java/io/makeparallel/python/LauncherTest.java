@@ -84,6 +84,31 @@ class LauncherTest {
     assertEquals(List.of(archive), files(jvm), "one archive, no leftovers");
   }
 
+  /**
+   * With the JIT on JDK 25 the first run links a runtime image without the JDK's placeholder
+   * compiler module (in the background) and a run on that image records an AOT cache; from then
+   * on runs use both, the JIT stays on, and nothing of it reaches the user's output.
+   */
+  @Test
+  @Tag("stress") // linking and recording take minutes on a busy 2-core box
+  void withTheJitARuntimeImageAndAnAotCacheAreMadeOnceThenUsedSilently() throws Exception {
+    Assumptions.assumeTrue(Runtime.version().feature() >= 25, "the JIT needs JDK 25");
+    Path jvm = tmp.resolve("cache").resolve("jvm");
+    Map<String, String> env = Map.of("MAKEPARALLEL_CACHE", tmp.resolve("cache").toString(),
+        "MAKEPARALLEL_JAVA_HOME", System.getProperty("java.home"));
+    String probe = "import os, sys; print('Graal' in sys.version, os.readlink('/proc/self/exe'))";
+    Run first = launch(env, "", "-c", probe);
+    assertEquals(0, first.status(), first.err());
+    assertEquals("", first.err());
+    assertTrue(first.out().startsWith("True " + System.getProperty("java.home")), first.out());
+    Awaits.until(Duration.ofMinutes(15), () -> archive(jvm) != null && !hasLock(jvm),
+        () -> "a runtime image and an archive in " + jvm + ": " + listing(jvm));
+    Path image = files(jvm).stream().filter(f -> f.getFileName().toString().startsWith("runtime-")).findFirst().orElseThrow();
+    Map<String, String> strict = new java.util.HashMap<>(env);
+    strict.put("MAKEPARALLEL_JAVA_OPTS", "-XX:AOTMode=on"); // fails the run when the cache cannot map
+    assertEquals(new Run(0, "True " + image.resolve("bin").resolve("java") + "\n", ""), launch(strict, "", "-c", probe));
+  }
+
   private static List<Path> files(Path dir) {
     try (var s = Files.list(dir)) {
       return s.sorted().toList();
