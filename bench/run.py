@@ -451,23 +451,25 @@ def b4(peer, P):
     return res
 
 
-def _prime_start_up_cache(peer, env, cache):
-    """One untimed launch per variant, then wait for the launcher's class-data archive.
+def _prime_start_up_cache(peer, env, cache, variants):
+    """One untimed launch per variant, then wait for the launcher's background preparation.
 
-    Without the JIT the launcher records that archive once, in a detached background job after
-    the first launch; timing launches while it records would measure the recording (and its
-    CPU load) instead of the start-up a user sees from the second run on.
+    After a first launch the launcher prepares, once, in a detached background job: the
+    class-data archive (AOT cache) and, with the JIT, a linked runtime image that lets the
+    archive work with the JIT. Timing launches while it runs would measure that job (and its
+    CPU load) instead of the start-up a user sees from then on.
     """
-    for jit in (None, "0"):
+    for jit in variants:
         peer.proc([LAUNCHER, "-c", "pass"], dict(env, MAKEPARALLEL_JIT=jit))
     jvm = os.path.join(cache, "jvm")
     deadline = time.time() + 900
     while time.time() < deadline:
         names = os.listdir(jvm) if os.path.isdir(jvm) else []
-        if any(n.endswith((".aot", ".jsa")) for n in names) and not any(n.endswith(".lock") for n in names):
+        archives = [n for n in names if n.endswith((".aot", ".jsa"))]
+        if len(archives) >= len(variants) and not any(n.endswith(".lock") for n in names):
             return True
         time.sleep(1)
-    log("  (the class-data archive was not recorded within 15 min: JIT-off figures are without it)")
+    log("  (the launcher's archives were not ready within 15 min: figures may be without them)")
     return False
 
 
@@ -480,20 +482,19 @@ def b5(peer, P):
     # archive) are paid once here, untimed, as a user pays them once.
     cache = os.path.join(TMP_DIR, "b5-cache")
     env = {"MAKEPARALLEL_CACHE": cache, "MAKEPARALLEL_QUIET": "1"}
+    # "no_cds": what a first run costs (no archive, no linked image: the JIT through
+    # --upgrade-module-path), apart from unpacking the Python home, which happens once.
     cmds = [("ours_jit_default", [LAUNCHER, "-c", code], dict(env, MAKEPARALLEL_JIT=None)),
+            ("ours_jit_no_cds", [LAUNCHER, "-c", code], dict(env, MAKEPARALLEL_JIT=None, MAKEPARALLEL_CDS="0")),
             ("peer", [PY3, "-c", code], None)]
-    archived = None
+    # The quick profile times the JIT variants only: the JIT-off ones need their own archive.
+    archived = _prime_start_up_cache(peer, env, cache, (None, "0") if jit_off else (None,))
     if jit_off:
-        archived = _prime_start_up_cache(peer, env, cache)
         # Fewer launches for the JIT-off variants than for the headline: each costs seconds.
-        cmds[1:1] = [
+        cmds[2:2] = [
             ("ours_jit_off", [LAUNCHER, "-c", code], dict(env, MAKEPARALLEL_JIT="0"), jit_off),
             ("ours_jit_off_no_cds", [LAUNCHER, "-c", code],
              dict(env, MAKEPARALLEL_JIT="0", MAKEPARALLEL_CDS="0"), jit_off)]
-    else:
-        # The quick profile times the headline only: the JIT-off variants need the class-data
-        # archive recorded first (a minute or more in the background on a fresh cache).
-        peer.proc(cmds[0][1], cmds[0][2])  # untimed: unpacks the Python home into the cache
     wp = whole_process(peer, cmds, P["b5_reps"])
     o, o_rss = wp["ours_jit_default"]["wall_s"]["median"], wp["ours_jit_default"]["maxrss_mb"]["median"]
     p = wp["peer"]["wall_s"]["median"]
@@ -503,17 +504,22 @@ def b5(peer, P):
         n = wp["ours_jit_off_no_cds"]["wall_s"]["median"]
     not_measured = None if jit_off else "the quick profile times the JIT default only"
     criteria = [
-        criterion("wall (JIT default)", o, "<=", 1.0, "s"),
+        # BENCHMARKS.md: cold (no daemon) <= 3 s; warm (a daemon, issue 10 part 2: not built yet) <= 0.3 s.
+        criterion("wall, no daemon (JIT default, after the one-off background preparation)", o, "<=", 3.0, "s"),
+        criterion("wall, first run (JIT, no archive or linked image: MAKEPARALLEL_CDS=0)",
+                  wp["ours_jit_no_cds"]["wall_s"]["median"], "<=", 3.0, "s", counts=False),
         criterion("max RSS (JIT default)", o_rss, "<=", 250.0, "MB"),
         criterion("wall (MAKEPARALLEL_JIT=0, class-data archive)", z, "<=", 1.0, "s", note=not_measured,
                   counts=False),
         criterion("max RSS (MAKEPARALLEL_JIT=0, class-data archive)", z_rss, "<=", 250.0, "MB",
                   note=not_measured, counts=False),
     ]
-    return entry("B5", "start-up", o, p, "s", "<= 1.0 s wall and <= 250 MB RSS", criteria,
+    return entry("B5", "start-up", o, p, "s", "cold <= 3.0 s wall and <= 250 MB RSS", criteria,
                  "./makeparallel -c 'print(\"hello\")' vs python3 -c, whole process wall (JIT default)",
                  whole_process=wp, extra={"peer_rss_mb": wp["peer"]["maxrss_mb"]["median"],
                                           "class_data_archive_recorded": archived,
+                                          "jit_no_cds_s": wp["ours_jit_no_cds"]["wall_s"]["median"],
+                                          "jit_default_vs_jit_no_cds": ratio(o, wp["ours_jit_no_cds"]["wall_s"]["median"]),
                                           "jit_off_cds_vs_no_cds": ratio(z, n),
                                           "jit_default_vs_jit_off_cds": ratio(o, z)})
 
