@@ -121,8 +121,9 @@ def _namespace(module, shared):
 
 
 # Code objects rebuilt from marshal, by their bytes (or compiled from source, by its payload). A
-# function shipped again (every chunk of a parallel_map carries it) gets a new function object but the same code object, so the JIT's
-# work on it is kept; a fresh code object each time would run interpreted every time.
+# function shipped again (every chunk of a parallel_map carries it) gets a new function object
+# but the same code object, so the JIT's work on it is kept; a fresh code object each time would
+# run interpreted every time.
 _codes = {}
 _MAX_CODES = 256
 
