@@ -68,6 +68,34 @@ class Shape:
 
 class Color(enum.Enum):
     RED = 1
+    GREEN = 2
+    SCARLET = 1  # an alias
+
+    def warm(self):
+        return self is Color.RED
+
+    @classmethod
+    def default(cls):
+        return cls.GREEN
+
+
+class Size(str, enum.Enum):
+    S = "s"
+    L = "l"
+
+
+class Coded(enum.Enum):
+    A = (1, "a")
+
+    def __new__(cls, number, text):  # members made by our own __new__: cannot be rebuilt by value
+        obj = object.__new__(cls)
+        obj._value_ = number
+        obj.text = text
+        return obj
+
+
+def use_enums(color, size):
+    return color, color.warm(), Color.default(), Size("l"), size
 
 
 UNSHIPPABLE_LOCK = threading.Lock()

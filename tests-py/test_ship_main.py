@@ -103,9 +103,18 @@ class MainClasses(unittest.TestCase):
         self.assertIn("argument 0, through class attribute HoldsLock.lock,", str(cm.exception))
         self.assertIn("backend='threads'", str(cm.exception), "says how to fix it")
         with self.assertRaises(TypeError) as cm:
-            call(main.Color.RED)
-        self.assertIn("Color", str(cm.exception))
-        self.assertIn("module", str(cm.exception), "says how to fix it")
+            call(main.Coded.A)
+        self.assertIn("argument 0 <Coded.A: 1> (Coded) cannot be pickled: enum class Coded", str(cm.exception))
+        self.assertIn("__new__", str(cm.exception))
+        self.assertIn("define it in a module", str(cm.exception), "says how to fix it")
+
+    def test_enum_members_come_back_as_the_callers_members(self):
+        color, warm, default, large, small = remote(main.use_enums, main.Color.SCARLET, main.Size.S)
+        self.assertIs(color, main.Color.RED)
+        self.assertTrue(warm)
+        self.assertIs(default, main.Color.GREEN)
+        self.assertIs(large, main.Size.L)
+        self.assertIs(small, main.Size.S)
 
 
 class MainGenerators(unittest.TestCase):

@@ -222,10 +222,10 @@ def _try(value):
         return exc
 
 
-def _through_class(value):
+def _through_class(value, err):
     """", through class attribute C.name," when a by-value class carries what cannot be pickled."""
     cls = value if isinstance(value, type) else type(value)
-    if not _shipclass.by_value(cls):
+    if isinstance(err, _shipclass.ShipError) or not _shipclass.by_value(cls):
         return ""
     for name, attr in _shipclass.class_state(cls).items():
         if _try(attr) is not None:
@@ -238,11 +238,11 @@ def describe_unpicklable(fn, args, kwargs):
     for i, a in enumerate(args):
         err = _try(a)
         if err is not None:
-            return "argument %d%s" % (i, _through_class(a)), a, err
+            return "argument %d%s" % (i, _through_class(a, err)), a, err
     for k, v in kwargs.items():
         err = _try(v)
         if err is not None:
-            return "keyword argument %r%s" % (k, _through_class(v)), v, err
+            return "keyword argument %r%s" % (k, _through_class(v, err)), v, err
     if type(fn) is types.FunctionType and not _importable(fn):
         for cell in fn.__closure__ or ():
             value = _cell_value(cell)

@@ -76,9 +76,7 @@ def class_state(cls):
 def reduce_class(cls):
     """A pickle reduce value that rebuilds ``cls`` by value (once per interpreter)."""
     if isinstance(cls, enum.EnumMeta):
-        raise ShipError("enum class %s is defined in the main script (or inside a function), and enum "
-                        "classes cannot be sent to a worker interpreter by value; define it in a module "
-                        "next to the script and import it from there" % cls.__qualname__)
+        return _reduce_enum(cls)
     state = class_state(cls)
     skeleton = {k: state.pop(k) for k in ("__slots__", "__module__", "__doc__") if k in state}
     skeleton["__qualname__"] = cls.__qualname__
@@ -86,15 +84,38 @@ def reduce_class(cls):
     return (_make_class, base, state, None, None, _fill_class)
 
 
-def _make_class(tid, name, bases, meta, skeleton):
+def _make_class(tid, name, bases, meta, skeleton, members=()):
     with _lock:
         cls = _classes.get(tid)
         if cls is None:
-            cls = types.new_class(name, bases, {"metaclass": meta}, lambda ns: ns.update(skeleton))
+            def body(ns):
+                ns.update(skeleton)
+                for key, value in members:  # an enum's members, in their order (aliases too)
+                    ns[key] = value
+            cls = types.new_class(name, bases, {"metaclass": meta}, body)
             _classes[tid] = cls
             _ids[cls] = tid
             _unfilled.add(tid)
         return cls
+
+
+_ENUM_METHODS = (types.FunctionType, classmethod, staticmethod, property)
+
+
+def _reduce_enum(cls):
+    # The enum machinery makes the members while it makes the class, so they go with the class's
+    # name; its methods (which may name the class) are set afterwards, like any class's dict.
+    if isinstance(getattr(cls, "_new_member_", None), types.FunctionType):
+        raise ShipError("enum class %s defines its own __new__, and such an enum cannot be sent to a "
+                        "worker interpreter by value; define it in a module next to the script and "
+                        "import it from there" % cls.__qualname__)
+    members = tuple((name, member._value_) for name, member in cls._member_map_.items())
+    state = {k: v for k, v in cls.__dict__.items()
+             if k not in cls._member_map_ and k != "__new__" and isinstance(v, _ENUM_METHODS)}
+    skeleton = {k: cls.__dict__[k] for k in ("__module__", "__doc__") if k in cls.__dict__}
+    skeleton["__qualname__"] = cls.__qualname__
+    base = (_tracker_id(cls), cls.__name__, cls.__bases__, type(cls), skeleton, members)
+    return (_make_class, base, state, None, None, _fill_class)
 
 
 def _fill_class(cls, state):
