@@ -130,6 +130,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
     if backend == "interpreters":
         from . import _remote, _ship
+        _remote.check_task(func)
         try:
             shipped = _ship.Pickled(func)  # pickled once, not once per chunk
         except Exception:

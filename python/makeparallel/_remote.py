@@ -1,8 +1,9 @@
 """The caller's side of the ``interpreters`` backend: ship a call, decode its outcome."""
 
+import inspect
 import sys
 
-from . import _ship, errors
+from . import _ship, _shipclass, errors
 from ._bridge import bridge, check
 from ._handle import AsyncHandle
 
@@ -33,8 +34,11 @@ def _not_shippable(fn, args, kwargs, exc):
     if culprit is None:
         return TypeError("cannot send %s to a worker interpreter: %s" % (name, exc))
     what, value, err = culprit
-    return TypeError("cannot send %s to a worker interpreter: %s %s (%s) cannot be pickled: %s"
-                     % (name, what, _short_repr(value), type(value).__name__, err))
+    hint = "" if isinstance(err, _shipclass.ShipError) else (
+        "; only values that pickle can go to a worker interpreter: pass what is needed to make "
+        "it there instead, or use backend='threads'")
+    return TypeError("cannot send %s to a worker interpreter: %s %s (%s) cannot be pickled: %s%s"
+                     % (name, what, _short_repr(value), type(value).__name__, err, hint))
 
 
 def _short_repr(value):
@@ -43,6 +47,16 @@ def _short_repr(value):
     except Exception:
         r = "<%s object>" % type(value).__name__
     return r if len(r) <= 80 else r[:77] + "..."
+
+
+def check_task(fn):
+    """Raise TypeError now if what ``fn`` returns could never come back from a worker."""
+    if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn) or inspect.iscoroutinefunction(fn):
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise TypeError("cannot run %s in a worker interpreter: it is a generator or async function, and "
+                        "the generator or coroutine it returns cannot be sent back; submit a function "
+                        "that consumes it instead (return list(%s(...)), or asyncio.run(...) for a "
+                        "coroutine)" % (name, getattr(fn, "__name__", name)))
 
 
 def check_shippable(fn, what="func"):
@@ -67,6 +81,7 @@ def rebuild_error(type_name, data):
 
 
 def submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts, retries, priority_launcher):
+    check_task(fn)
     path = list(sys.path)
     if deps:
         _encode(fn, (None,) + tuple(args), kwargs, retries, path)  # fail now, not in a worker

@@ -2,8 +2,10 @@
 
 Importable functions travel by reference (module + qualname), as with plain pickle. Functions
 of the main script, lambdas, nested functions and closures travel by value: their code object
-(marshal), the globals they name and their captured cell values. The worker rebuilds them in a
-per-module namespace, so the main script's top-level code never runs there.
+(marshal; source text for generators and coroutines, see _shipsource), the globals they name and
+their captured cell values. The worker rebuilds them in a per-module namespace, so the main
+script's top-level code never runs there. Classes a worker cannot import travel by value too
+(_shipclass).
 """
 
 import builtins
@@ -13,6 +15,8 @@ import marshal
 import pickle
 import sys
 import types
+
+from . import _shipclass, _shipsource
 
 __all__ = ["dumps", "loads", "describe_unpicklable", "Pickled"]
 
@@ -65,9 +69,32 @@ def _reduce_function(fn):
         globs = None
     cells = fn.__closure__ or ()
     closure = tuple(_cell_value(c) for c in cells)
-    base = (marshal.dumps(code), fn.__name__, fn.__qualname__, fn.__module__, len(cells), shared)
+    if _shipsource.needs_source(code):
+        code_ref, compiled = _source_of(code, fn)
+        if compiled.co_freevars != code.co_freevars:  # the worker's cells come in its order
+            by_name = dict(zip(code.co_freevars, closure))
+            closure = tuple(by_name[n] for n in compiled.co_freevars)
+    else:
+        code_ref = marshal.dumps(code)
+    base = (code_ref, fn.__name__, fn.__qualname__, fn.__module__, len(cells), shared)
     state = (globs, fn.__defaults__, fn.__kwdefaults__, closure, fn.__dict__ or None, fn.__doc__)
     return (_make_function, base, state, None, None, _fill_function)
+
+
+# The caller's side of code sent as source: code object -> (payload, code compiled from it), so
+# the source is read and checked once, at the first submission (where its errors belong).
+_sources = {}
+
+
+def _source_of(code, fn):
+    found = _sources.get(code)
+    if found is None:
+        data = _shipsource.payload(fn)
+        found = (data, _code(data))
+        if len(_sources) >= _MAX_CODES:
+            _sources.clear()
+        _sources[code] = found
+    return found
 
 
 def _cell_value(cell):
@@ -93,9 +120,10 @@ def _namespace(module, shared):
     return ns
 
 
-# Code objects rebuilt from marshal, by their bytes. A function shipped again (every chunk of a
-# parallel_map carries it) gets a new function object but the same code object, so the JIT's
-# work on it is kept; a fresh code object each time would run interpreted every time.
+# Code objects rebuilt from marshal, by their bytes (or compiled from source, by its payload). A
+# function shipped again (every chunk of a parallel_map carries it) gets a new function object
+# but the same code object, so the JIT's work on it is kept; a fresh code object each time would
+# run interpreted every time.
 _codes = {}
 _MAX_CODES = 256
 
@@ -105,7 +133,11 @@ def _code(code_bytes):
     if code is None:
         if len(_codes) >= _MAX_CODES:
             _codes.clear()
-        code = _codes[code_bytes] = marshal.loads(code_bytes)
+        if type(code_bytes) is tuple:
+            code = _shipsource.compile_payload(code_bytes)
+        else:
+            code = marshal.loads(code_bytes)
+        _codes[code_bytes] = code
     return code
 
 
@@ -132,12 +164,28 @@ def _fill_function(fn, state):
     return fn
 
 
+def _reduce_module(obj):
+    return importlib.import_module, (obj.__name__,)
+
+
+def _reduce_function_or_ref(obj):
+    return NotImplemented if _importable(obj) else _reduce_function(obj)
+
+
+# One dict lookup per pickled object: reducer_override sees every element of a mapped list.
+_REDUCERS = dict(_shipclass.REDUCERS)
+_REDUCERS[types.FunctionType] = _reduce_function_or_ref
+_REDUCERS[types.ModuleType] = _reduce_module
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj):
-        if type(obj) is types.FunctionType and not _importable(obj):
-            return _reduce_function(obj)
-        if type(obj) is types.ModuleType:
-            return importlib.import_module, (obj.__name__,)
+        t = type(obj)
+        reduce = _REDUCERS.get(t)
+        if reduce is not None:
+            return reduce(obj)
+        if (t is type or isinstance(obj, type)) and _shipclass.by_value(obj):
+            return _shipclass.reduce_class(obj)
         return NotImplemented
 
 
@@ -174,16 +222,27 @@ def _try(value):
         return exc
 
 
+def _through_class(value, err):
+    """", through class attribute C.name," when a by-value class carries what cannot be pickled."""
+    cls = value if isinstance(value, type) else type(value)
+    if isinstance(err, _shipclass.ShipError) or not _shipclass.by_value(cls):
+        return ""
+    for name, attr in _shipclass.class_state(cls).items():
+        if _try(attr) is not None:
+            return ", through class attribute %s.%s," % (cls.__qualname__, name)
+    return ""
+
+
 def describe_unpicklable(fn, args, kwargs):
     """Names the first part of a call that cannot be pickled, as ``(what, value, error)``."""
     for i, a in enumerate(args):
         err = _try(a)
         if err is not None:
-            return "argument %d" % i, a, err
+            return "argument %d%s" % (i, _through_class(a, err)), a, err
     for k, v in kwargs.items():
         err = _try(v)
         if err is not None:
-            return "keyword argument %r" % k, v, err
+            return "keyword argument %r%s" % (k, _through_class(v, err)), v, err
     if type(fn) is types.FunctionType and not _importable(fn):
         for cell in fn.__closure__ or ():
             value = _cell_value(cell)

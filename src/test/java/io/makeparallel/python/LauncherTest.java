@@ -298,6 +298,45 @@ class LauncherTest {
     assertEquals(new Run(0, "49 64 [0, 1, 4, 9, 16] graalpy\n", ""), r);
   }
 
+  /**
+   * A script's own classes and generator functions work on the interpreters backend (issue 14):
+   * a dataclass goes out and comes back as the script's class, an exception class of the script
+   * is caught by its type, and a generator function (which GraalPy's marshal cannot carry) runs.
+   */
+  @Test
+  void mainScriptClassesAndGeneratorsRunInWorkerInterpreters() throws Exception {
+    Path script = write("classes.py", String.join("\n",
+        "import dataclasses, makeparallel as mp",
+        "mp.configure(interpreters=1)  # one worker context: the launch stays quick on a busy box",
+        "@dataclasses.dataclass(frozen=True)",
+        "class Point:",
+        "    x: int",
+        "    y: int = 0",
+        "    def moved(self):",
+        "        return Point(self.x + 1, self.y + 1)",
+        "class Bad(Exception):",
+        "    pass",
+        "class Name(str):",
+        "    pass",
+        "def evens(n):",
+        "    for i in range(n):",
+        "        if i % 2 == 0:",
+        "            yield i",
+        "def fail(x):",
+        "    raise Bad(x)",
+        "pts = mp.parallel_map(Point.moved, [Point(i) for i in range(6)], chunksize=2, backend='interpreters')",
+        "print(pts == [p.moved() for p in [Point(i) for i in range(6)]], type(pts[0]) is Point)",
+        "try:",
+        "    mp.parallel(backend='interpreters')(fail)('boom').get()",
+        "except Bad as e:",
+        "    print('caught', e)",
+        "n = mp.parallel(backend='interpreters')(lambda s: Name(s + '!'))(Name('a')).get()",
+        "print(type(n).__name__, n)",
+        "print(mp.parallel_map(lambda k: list(evens(k)), [3, 5], backend='interpreters'))", ""));
+    Run r = launch(Map.of(), "", script.toString());
+    assertEquals(new Run(0, "True True\ncaught boom\nName a!\n[[0, 2], [0, 2, 4]]\n", ""), r);
+  }
+
   /** An installed JDK of exactly {@code feature} under /usr/lib/jvm, or null. */
   private static Path jdk(int feature) throws IOException {
     Path root = Path.of("/usr/lib/jvm");
