@@ -150,8 +150,13 @@ final class InterpreterWorker {
     cancelled = true;
     // Programs that cancel once tend to cancel again: from now on keep a context ready.
     Prepared p = current;
-    spares.arm(p.policy());
     reaper.execute(() -> {
+      try {
+        // Off the cancelling thread: arming may discard a standby context of another policy.
+        spares.arm(p.policy());
+      } catch (RuntimeException e) { // the backend is closing: no standby needed
+        LOG.debug("no standby worker context: {}", e.toString());
+      }
       // Killed first so a task waiting for its child returns at once, and again after the close
       // for one started in between; as CPython's subprocess.run kills its child on an interrupt.
       p.children().killAll();

@@ -16,19 +16,31 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 14: a cancelled interpreters task does not leave the subprocess it started running,
  * orphaned (CPython's {@code subprocess.run} kills its child when interrupted).
+ *
+ * <p>The child's pid comes from the shell ({@code $$}, then {@code exec sleep}): GraalPy's
+ * {@code Popen.pid} is its own number, not the operating system's. The sleeper would end on
+ * its own after an hour; the bound is far below that.
  */
 class WorkerSubprocessCleanupTest {
-  private static final Duration BOUND = Duration.ofMinutes(5);
+  private static final Duration BOUND = Duration.ofMinutes(2);
 
   private static final String SCRIPT = """
       import makeparallel as mp
 
+      def sleeper(pidfile):
+          # The shell writes its pid and becomes the sleeper (exec): that pid is the child's.
+          return ["sh", "-c", "echo $$ > '%s.tmp' && mv '%s.tmp' '%s' && exec sleep 3600"
+                  % (pidfile, pidfile, pidfile)]
+
       def run_sleeper(pidfile):
           import subprocess
-          # The shell writes its pid and becomes the sleeper (exec): that pid is the child's.
-          subprocess.run(["sh", "-c", "echo $$ > '%s.tmp' && mv '%s.tmp' '%s' && exec sleep 300"
-                          % (pidfile, pidfile, pidfile)])
+          subprocess.run(sleeper(pidfile))
           return "sleeper returned"
+
+      def start_sleeper(pidfile):
+          import subprocess
+          subprocess.Popen(sleeper(pidfile))
+          return "started"
 
       def start(pidfile):
           global handle
@@ -45,13 +57,12 @@ class WorkerSubprocessCleanupTest {
       ctx.eval("python", SCRIPT);
       ctx.getBindings("python").getMember("start").execute(pidfile.toString());
       waitUntil(() -> Files.exists(pidfile), "the task never started its subprocess");
-      long pid = Long.parseLong(Files.readString(pidfile).trim());
-      assertTrue(alive(pid), "sleeper " + pid + " is not running");
+      long pid = sleeperPid(pidfile);
       try {
         ctx.eval("python", "handle.cancel()");
         waitUntil(() -> !alive(pid), "sleeper " + pid + " still running after its task was cancelled");
       } finally {
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        killSleeper(pid);
       }
     }
   }
@@ -64,27 +75,40 @@ class WorkerSubprocessCleanupTest {
   void closingTheRuntimeKillsSubprocessesItsWorkersLeftRunning() throws Exception {
     TaskRuntime rt = TaskRuntime.builder().build();
     InterpreterBackend.register(rt);
-    long pid;
+    Path pidfile = tmp.resolve("left.pid");
     try (Context ctx = PythonContexts.builder(rt).allowProcesses(true).build()) {
-      ctx.eval("python", """
-          import makeparallel as mp
-
-          def start_sleeper():
-              import subprocess
-              return subprocess.Popen(["sleep", "300"]).pid
-
-          mp.configure(interpreters=1)
-          pid = mp.parallel(backend="interpreters")(start_sleeper)().get(timeout=300)
-          """);
-      pid = ctx.getBindings("python").getMember("pid").asLong();
+      ctx.eval("python", SCRIPT + "\nmp.configure(interpreters=1)\n");
+      String started = ctx.eval("python", "lambda f: mp.parallel(backend='interpreters')(start_sleeper)(f).get(timeout=300)")
+          .execute(pidfile.toString()).asString();
+      assertTrue("started".equals(started), started);
+      waitUntil(() -> Files.exists(pidfile), "the task never started its subprocess");
+      long pid = sleeperPid(pidfile);
       try {
-        assertTrue(alive(pid), "sleeper " + pid + " is not running");
         rt.close();
         waitUntil(() -> !alive(pid), "sleeper " + pid + " outlived the closed runtime's worker contexts");
       } finally {
         rt.close();
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        killSleeper(pid);
       }
+    }
+  }
+
+  /** The sleeper's pid, checked to be that sleeper (never another process's). */
+  private static long sleeperPid(Path pidfile) throws java.io.IOException {
+    long pid = Long.parseLong(Files.readString(pidfile).trim());
+    assertTrue(pid > 1 && isSleeper(pid), "pid " + pid + " is not the sleeper");
+    return pid;
+  }
+
+  private static boolean isSleeper(long pid) {
+    return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine())
+        .map(c -> c.contains("sleep") && c.contains("3600")).orElse(false);
+  }
+
+  /** Tidies up after a failure: only the sleeper itself is ever signalled. */
+  private static void killSleeper(long pid) {
+    if (pid > 1 && isSleeper(pid)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 
