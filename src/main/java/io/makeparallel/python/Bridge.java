@@ -284,24 +284,8 @@ public final class Bridge {
   }
 
   @HostAccess.Export
-  public boolean isShutdown() {
-    return runtime.isShutdown();
-  }
-
-  @HostAccess.Export
   public int activeCount() {
     return runtime.activeCount();
-  }
-
-  /** Waits until no task is live; negative = no limit. */
-  @HostAccess.Export
-  public boolean awaitIdle(double timeoutSeconds) {
-    try {
-      return runtime.awaitIdle(timeoutSeconds < 0 ? null : duration(timeoutSeconds));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   // ---- metrics and logging ------------------------------------------------------------------
@@ -340,11 +324,6 @@ public final class Bridge {
     LOG.log(LEVELS.getOrDefault(level, Level.INFO), message);
   }
 
-  @HostAccess.Export
-  public boolean logEnabled(String level) {
-    return LOG.isEnabled(LEVELS.getOrDefault(level, Level.INFO));
-  }
-
   /**
    * The default backend: {@code $MAKEPARALLEL_BACKEND} when it names one, else threads. Read
    * once from the process environment as configuration of the library, so a context denied the
@@ -362,10 +341,5 @@ public final class Bridge {
   @HostAccess.Export
   public int cpuCount() {
     return Runtime.getRuntime().availableProcessors();
-  }
-
-  @HostAccess.Export
-  public boolean jit() {
-    return SharedEngine.jitEnabled();
   }
 }
