@@ -4,7 +4,7 @@ import time
 import unittest
 
 import makeparallel as mp
-from makeparallel._bridge import bridge
+from makeparallel._bridge import diagnostics
 
 import interp_helpers
 
@@ -113,11 +113,11 @@ class HardCancel(unittest.TestCase):
         # a worker's or the one spare. Returns the workers' contexts.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            n, spare = bridge.openWorkerContexts(), bridge.spareWorkerContexts()
+            n, spare = diagnostics.openWorkerContexts(), diagnostics.spareWorkerContexts()
             if spare <= 1 and n - spare == mp.get_thread_pool_info()["live_interpreters"]:
                 return n - spare
             time.sleep(0.01)
-        return bridge.openWorkerContexts() - bridge.spareWorkerContexts()
+        return diagnostics.openWorkerContexts() - diagnostics.spareWorkerContexts()
 
     def test_no_context_or_thread_leak_after_cancels(self):
         mp.parallel(backend="interpreters")(interp_helpers.fib)(5).get(timeout=60)
@@ -131,25 +131,25 @@ class HardCancel(unittest.TestCase):
         self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(5).get(timeout=120), 5)
         self.assertEqual(self._settled_contexts(), contexts)
         self.assertLessEqual(mp.get_thread_pool_info()["live_interpreters"], 2)
-        self.assertLessEqual(bridge.spareWorkerContexts(), 1)
+        self.assertLessEqual(diagnostics.spareWorkerContexts(), 1)
 
     def test_after_a_cancel_a_spare_context_replaces_the_next_cancelled_one(self):
         first = mp.parallel(backend="interpreters")(spin_forever)(timeout=0.2)
         with self.assertRaises(mp.TaskTimeoutError):
             first.get(timeout=60)
         deadline = time.monotonic() + 120
-        while bridge.readySpareWorkerContexts() < 1 and time.monotonic() < deadline:
+        while diagnostics.readySpareWorkerContexts() < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
-        self.assertEqual(bridge.readySpareWorkerContexts(), 1, "no standby context ready after a cancel")
-        self.assertEqual(bridge.spareWorkerContexts(), 1)
-        opened = bridge.openWorkerContexts()
+        self.assertEqual(diagnostics.readySpareWorkerContexts(), 1, "no standby context ready after a cancel")
+        self.assertEqual(diagnostics.spareWorkerContexts(), 1)
+        opened = diagnostics.openWorkerContexts()
         second = mp.parallel(backend="interpreters")(spin_forever)(timeout=0.2)
         with self.assertRaises(mp.TaskTimeoutError):
             second.get(timeout=60)
         # The cancelled worker takes the spare (count drops, or stays if already rebuilt) and the
         # pool keeps working; never more than workers + one spare.
         self.assertEqual(mp.parallel(backend="interpreters")(interp_helpers.fib)(10).get(timeout=120), 55)
-        self.assertLessEqual(bridge.openWorkerContexts(), opened)
+        self.assertLessEqual(diagnostics.openWorkerContexts(), opened)
 
 
 class Semantics(unittest.TestCase):

@@ -9,7 +9,7 @@ every callback fires exactly once, the active count returns to 0).
 Memory, after the handles are dropped:
 - exact: weak references to every AsyncHandle (and, on threads, to every result object) must
   all die;
-- heap: the Java heap after GC (bridge.heapUsedAfterGc(); Python objects live there too) must
+- heap: the Java heap after GC (diagnostics.heapUsedAfterGc(); Python objects live there too) must
   end below baseline + half the size of the results, so keeping the results of the load
   (about 88 MB on threads, 62 MB on interpreters) fails it. The baseline is taken after
   the same mix at a small scale, so only the load itself is measured.
@@ -32,7 +32,7 @@ import unittest
 import weakref
 
 import makeparallel as mp
-from makeparallel._bridge import bridge
+from makeparallel._bridge import diagnostics
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run from any folder
 from test_reliability import (Base, LoadMixin, ensure_interpreters, fail_value, spin_forever,
@@ -50,7 +50,7 @@ HARD_CANCELS = 4
 def _worker_contexts():
     """Open worker contexts owned by workers: after a hard cancel the pool also keeps one
     standby context ready (counted apart, at most one)."""
-    return bridge.openWorkerContexts() - bridge.spareWorkerContexts()
+    return diagnostics.openWorkerContexts() - diagnostics.spareWorkerContexts()
 
 def _say(msg):
     print("[load-10k] " + msg, file=sys.stderr, flush=True)
@@ -90,7 +90,7 @@ def payload_len(results, i):
 
 def heap_mb():
     """Java heap in use after GC (smallest of three readings), in MB."""
-    return min(bridge.heapUsedAfterGc() for _ in range(3)) / 2 ** 20
+    return min(diagnostics.heapUsedAfterGc() for _ in range(3)) / 2 ** 20
 
 
 def still_alive(refs, timeout=60):
@@ -220,7 +220,7 @@ class TenThousand(LoadMixin, Base):
         self.assertGreaterEqual(sum(1 for _, seen in hard if seen), hard_cancels, hard)
         self.assertTrue(wait_until(lambda: _worker_contexts() == 2, 120),
                         "worker contexts after the load: %d" % _worker_contexts())
-        self.assertLessEqual(bridge.spareWorkerContexts(), 1)
+        self.assertLessEqual(diagnostics.spareWorkerContexts(), 1)
         # Results come back as pickles held by the Java task and each get() decodes a fresh
         # copy, so the weak references are to the handles; the heap check covers the pickles.
         return [weakref.ref(e[0]) for e in entries], sum(1 for e in entries if e[1] == "ok") * INTERP_RESULT

@@ -20,11 +20,11 @@ def counts():
     """Everything a leaked cancel could leave behind, as the runtime and the OS see it."""
     info = makeparallel.get_thread_pool_info()
     return {
-        "open_worker_contexts": makeparallel._bridge.bridge.openWorkerContexts(),
+        "open_worker_contexts": makeparallel._bridge.diagnostics.openWorkerContexts(),
         # After the first cancel one standby context is kept ready (not a leak, at most one);
         # it counts as standby from the moment its build starts.
-        "spare_worker_contexts": makeparallel._bridge.bridge.spareWorkerContexts(),
-        "ready_spare_worker_contexts": makeparallel._bridge.bridge.readySpareWorkerContexts(),
+        "spare_worker_contexts": makeparallel._bridge.diagnostics.spareWorkerContexts(),
+        "ready_spare_worker_contexts": makeparallel._bridge.diagnostics.readySpareWorkerContexts(),
         "live_interpreters": info["live_interpreters"],
         "interpreters": info["interpreters"],
         "python_threads": threading.active_count(),
@@ -37,7 +37,7 @@ def _settle(workers, limit=15.0):
     # Replacement contexts and the standby one are built in the background: wait until the
     # pool is whole again and the standby context (if any) is ready, or give up, which then
     # shows in the counts, before comparing.
-    b = makeparallel._bridge.bridge
+    b = makeparallel._bridge.diagnostics
     deadline = now() + limit
     while now() < deadline:
         spare = b.spareWorkerContexts()

@@ -10,6 +10,10 @@ if bridge is None:
         "makeparallel needs the makeparallel Java runtime: run scripts with ./makeparallel, "
         "or build the context with io.makeparallel.MakeParallel.contextBuilder()")
 
+# Process-wide figures for leak tests and benchmarks (worker context counts, heap after a forced
+# GC): None unless the context's builder opted in (the launcher's main context does).
+diagnostics = polyglot.import_value("makeparallel.diagnostics")
+
 _KINDS = {
     "ValueError": ValueError,
     "TypeError": TypeError,

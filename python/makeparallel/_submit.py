@@ -15,8 +15,9 @@ _defaults_lock = threading.Lock()
 def default_backend():
     b = _defaults["backend"]
     if b is None:
-        env = bridge.env("MAKEPARALLEL_BACKEND")
-        b = env if env in BACKENDS else "threads"
+        # The runtime reads MAKEPARALLEL_BACKEND once; a context denied the environment sees it too.
+        b = bridge.defaultBackend()
+        b = b if b in BACKENDS else "threads"
         _defaults["backend"] = b
     return b
 

@@ -12,11 +12,11 @@ import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskBody;
 import io.makeparallel.task.TaskFailure;
 import io.makeparallel.task.TaskSpec;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -38,10 +38,23 @@ public final class Bridge {
   private static final Logger LOG = LogManager.getLogger("io.makeparallel.python");
   private static final Duration MAX_DURATION = Duration.ofDays(365L * 100);
 
-  private final TaskRuntime runtime;
+  static final String OWNER_KEY = "makeparallel.owner";
+  private static final AtomicLong BRIDGES = new AtomicLong();
+  private static final String DEFAULT_BACKEND = backendFrom(System.getenv("MAKEPARALLEL_BACKEND"));
 
-  Bridge(TaskRuntime runtime) {
+  private final TaskRuntime runtime;
+  private final ContextPolicy policy;
+  /**
+   * Marks the tasks submitted through this bridge (task metadata {@value #OWNER_KEY}): the only
+   * ones its guest may look up by id. The runtime is process-wide and other contexts (other
+   * tenants) share it.
+   */
+  private final String owner = "bridge-" + BRIDGES.incrementAndGet();
+
+  /** {@code policy}: how this bridge's context was built; its worker contexts get the same. */
+  Bridge(TaskRuntime runtime, ContextPolicy policy) {
     this.runtime = runtime;
+    this.policy = policy;
   }
 
   static Duration duration(double seconds) {
@@ -122,7 +135,12 @@ public final class Bridge {
   public Object submitRemote(String payload, Value prepare, String name, int priority,
       double timeoutSeconds, Value deps, boolean priorityLauncher) {
     Value p = prepare == null || prepare.isNull() ? null : prepare;
-    return submitBody(new RemoteBody(payload, p), name, InterpreterBackend.NAME, priority,
+    try {
+      interpreters().expect(policy);
+    } catch (RuntimeException e) {
+      return fault(e);
+    }
+    return submitBody(new RemoteBody(payload, p, policy), name, InterpreterBackend.NAME, priority,
         timeoutSeconds, deps, priorityLauncher);
   }
 
@@ -130,7 +148,8 @@ public final class Bridge {
   @HostAccess.Export
   public String configureInterpreters(int size, int maxTasksPerWorker, boolean warmup) {
     try {
-      InterpreterBackend b = (InterpreterBackend) runtime.backend(InterpreterBackend.NAME);
+      InterpreterBackend b = interpreters();
+      b.expect(policy);
       b.configure(size < 1 ? b.pool().size() : size, Math.max(0, maxTasksPerWorker));
       if (warmup && !b.warmup(Duration.ofMinutes(5))) {
         return "RuntimeError|worker interpreters did not start within 5 minutes";
@@ -144,35 +163,8 @@ public final class Bridge {
     }
   }
 
-  @HostAccess.Export
-  public int openWorkerContexts() {
-    return InterpreterBackend.openContexts();
-  }
-
-  /**
-   * Of {@link #openWorkerContexts()}, the standby ones (not owned by a worker): ready, or being
-   * built. Worker-owned contexts are the difference.
-   */
-  @HostAccess.Export
-  public int spareWorkerContexts() {
-    return SpareContexts.held();
-  }
-
-  /** Of {@link #spareWorkerContexts()}, those ready to be taken by a cancelled worker. */
-  @HostAccess.Export
-  public int readySpareWorkerContexts() {
-    return SpareContexts.ready();
-  }
-
-  /**
-   * Java heap in use, in bytes, after asking for a full collection: the one figure that covers
-   * both Python objects (they live on the Java heap) and the runtime's own records. Diagnostics
-   * for leak tests; a collection pauses the process, so not for hot paths.
-   */
-  @HostAccess.Export
-  public long heapUsedAfterGc() {
-    System.gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  private InterpreterBackend interpreters() {
+    return (InterpreterBackend) runtime.backend(InterpreterBackend.NAME);
   }
 
   Object submitBody(TaskBody body, String name, String backend, int priority,
@@ -190,7 +182,11 @@ public final class Bridge {
       }
       Duration timeout = Double.isNaN(timeoutSeconds) ? null : duration(timeoutSeconds);
       TaskSpec spec = new TaskSpec(name, backend, priority, timeout, depTasks, priorityLauncher, body);
-      return new HostHandle(runtime.submit(spec));
+      Task task = runtime.submit(spec);
+      // Before the id reaches the guest; the task's own code may look itself up even earlier,
+      // which findTask allows as the current task.
+      task.metadata().put(OWNER_KEY, owner);
+      return new HostHandle(task);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "KeyboardInterrupt|interrupted while waiting to submit";
@@ -205,11 +201,19 @@ public final class Bridge {
     return t == null ? null : t.id();
   }
 
-  /** The live task with this id, or the current one when {@code taskId} is null. */
+  /**
+   * The current task when {@code taskId} is null or its id; otherwise the live task with this id
+   * submitted through this bridge. Tasks of other contexts are not found: their ids are
+   * no capability of this guest.
+   */
   @HostAccess.Export
   public HostHandle findTask(String taskId) {
-    Task t = taskId == null ? TaskExecution.current() : runtime.findLive(taskId);
-    return t == null ? null : new HostHandle(t);
+    Task current = TaskExecution.current();
+    if (taskId == null || (current != null && current.id().equals(taskId))) {
+      return current == null ? null : new HostHandle(current);
+    }
+    Task t = runtime.findLive(taskId);
+    return t == null || !owner.equals(t.metadata().get(OWNER_KEY)) ? null : new HostHandle(t);
   }
 
   /** True if the task running on this thread was cancelled or timed out. */
@@ -280,24 +284,8 @@ public final class Bridge {
   }
 
   @HostAccess.Export
-  public boolean isShutdown() {
-    return runtime.isShutdown();
-  }
-
-  @HostAccess.Export
   public int activeCount() {
     return runtime.activeCount();
-  }
-
-  /** Waits until no task is live; negative = no limit. */
-  @HostAccess.Export
-  public boolean awaitIdle(double timeoutSeconds) {
-    try {
-      return runtime.awaitIdle(timeoutSeconds < 0 ? null : duration(timeoutSeconds));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   // ---- metrics and logging ------------------------------------------------------------------
@@ -336,23 +324,22 @@ public final class Bridge {
     LOG.log(LEVELS.getOrDefault(level, Level.INFO), message);
   }
 
+  /**
+   * The default backend: {@code $MAKEPARALLEL_BACKEND} when it names one, else threads. Read
+   * once from the process environment as configuration of the library, so a context denied the
+   * environment learns this one setting and nothing else of it.
+   */
   @HostAccess.Export
-  public boolean logEnabled(String level) {
-    return LOG.isEnabled(LEVELS.getOrDefault(level, Level.INFO));
+  public String defaultBackend() {
+    return DEFAULT_BACKEND;
   }
 
-  @HostAccess.Export
-  public String env(String name) {
-    return System.getenv(name);
+  static String backendFrom(String setting) {
+    return InterpreterBackend.NAME.equals(setting) ? InterpreterBackend.NAME : "threads";
   }
 
   @HostAccess.Export
   public int cpuCount() {
     return Runtime.getRuntime().availableProcessors();
-  }
-
-  @HostAccess.Export
-  public boolean jit() {
-    return SharedEngine.jitEnabled();
   }
 }

@@ -20,6 +20,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code maxTasksPerWorker} tasks when that is set. After the first hard cancel a standby
  * context is kept ready ({@link SpareContexts}) so a cancelled worker is back at once.
  *
+ * <p>Worker contexts get the permissions of the context that submitted the task they run, never
+ * wider ({@link ContextPolicy}): each task carries its submitter's policy and a worker whose
+ * context was built another way replaces it first. Workers and the standby context start with
+ * the policy last submitted with, the narrowest before any.
+ *
  * <p>Thread-safe.
  */
 public final class InterpreterBackend implements Backend {
@@ -28,21 +33,24 @@ public final class InterpreterBackend implements Backend {
   private final WorkerPool pool;
   private final ExecutorService reaper =
       Executors.newCachedThreadPool(new NamedThreadFactory("makeparallel-reaper"));
-  private final SpareContexts<InterpreterWorker.Prepared> spares;
+  private final SpareContexts<ContextPolicy, InterpreterWorker.Prepared> spares;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition readyChanged = lock.newCondition();
   private volatile int maxTasksPerWorker;
+  /** The policy new worker contexts are built with: the one last submitted with. */
+  private volatile ContextPolicy expected = ContextPolicy.NARROWEST;
   private int ready;
 
   private InterpreterBackend(TaskRuntime runtime, int size) {
-    this.spares = new SpareContexts<>(() -> InterpreterWorker.prepare(runtime), InterpreterWorker.Prepared::close);
+    this.spares = new SpareContexts<>(policy -> InterpreterWorker.prepare(runtime, policy),
+        InterpreterWorker.Prepared::close);
     this.pool = new WorkerPool("makeparallel-interp", size, new WorkerPool.TaskRunner() {
       private final ThreadLocal<InterpreterWorker> worker = new ThreadLocal<>();
 
       @Override
       public void workerStarted() {
         InterpreterWorker w = new InterpreterWorker(runtime, reaper, spares);
-        w.start();
+        w.start(expected);
         worker.set(w);
         changeReady(1);
       }
@@ -83,6 +91,14 @@ public final class InterpreterBackend implements Backend {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Builds the next worker contexts with {@code policy}: a hint (tasks of another policy still
+   * run only in contexts built their way), so that workers start with the right one.
+   */
+  void expect(ContextPolicy policy) {
+    expected = policy;
   }
 
   /** Sets the pool size and recycling quota (0 = never recycle). */

@@ -14,7 +14,11 @@ import org.graalvm.polyglot.Value;
 /**
  * One worker interpreter: a GraalPy context owned by one platform thread, with its own GIL.
  * A hard cancel closes the context from another thread; the owning thread then starts a fresh
- * one before taking more work. Not thread-safe except {@link #hardCancel}.
+ * one before taking more work. The context is built with the {@link ContextPolicy} of the
+ * context that submitted the task it runs: a task of another policy first gets a context built
+ * its way (the usual single-policy program never pays for this). Subprocesses the context
+ * started die with it when it is hard-cancelled or stopped ({@link ChildProcesses}).
+ * Not thread-safe except {@link #hardCancel}.
  */
 final class InterpreterWorker {
   private static final Logger LOG = LogManager.getLogger(InterpreterWorker.class);
@@ -24,14 +28,14 @@ final class InterpreterWorker {
 
   private final TaskRuntime runtime;
   private final Executor reaper;
-  private final SpareContexts<Prepared> spares;
-  private Context context;
-  private Value run;
+  private final SpareContexts<ContextPolicy, Prepared> spares;
+  /** The current context, or null while none is open. */
+  private volatile Prepared current;
   private int tasksRun;
   private volatile Task executing;
   private volatile boolean cancelled;
 
-  InterpreterWorker(TaskRuntime runtime, Executor reaper, SpareContexts<Prepared> spares) {
+  InterpreterWorker(TaskRuntime runtime, Executor reaper, SpareContexts<ContextPolicy, Prepared> spares) {
     this.runtime = runtime;
     this.reaper = reaper;
     this.spares = spares;
@@ -41,52 +45,80 @@ final class InterpreterWorker {
     return CURRENT.get();
   }
 
-  /** A worker context with the package imported, ready to run calls. */
-  record Prepared(Context context, Value run) {
+  /**
+   * A worker context with the package imported, ready to run calls; built as {@code policy}
+   * says, its subprocesses started through {@code children}.
+   */
+  record Prepared(ContextPolicy policy, Context context, Value run, ChildProcesses children) {
+    /** Closes the context and kills the subprocesses it started. */
     void close() {
-      closeContext(context);
+      closeContext(this, true);
     }
   }
 
   /**
    * Builds a worker context on the calling thread, which becomes its owner for the close-hang
-   * workaround (threading is imported here first).
+   * workaround (threading is imported here first), with exactly the permissions and customizer
+   * of {@code policy}.
    */
-  static Prepared prepare(TaskRuntime runtime) {
-    Context ctx = PythonContexts.builder(runtime)
-        .allowFileWrites(true)
-        .allowProcesses(true)
-        .inheritEnvironment(true)
+  static Prepared prepare(TaskRuntime runtime, ContextPolicy policy) {
+    ChildProcesses children = new ChildProcesses();
+    Context ctx = policy.builder(runtime)
+        .processHandler(children)
         .build();
     OPEN_CONTEXTS.incrementAndGet();
+    Prepared p = new Prepared(policy, ctx, null, children);
     try {
-      return new Prepared(ctx, ctx.eval("python", "import makeparallel._worker\nmakeparallel._worker.run"));
+      return new Prepared(policy, ctx, ctx.eval("python", "import makeparallel._worker\nmakeparallel._worker.run"),
+          children);
     } catch (RuntimeException e) {
-      closeContext(ctx);
+      closeContext(p, true);
       throw e;
     }
   }
 
-  /** Takes the spare context if one is ready, else builds one on this thread. */
-  void start() {
+  /** Takes the spare context of {@code policy} if one is ready, else builds one on this thread. */
+  void start(ContextPolicy policy) {
     CURRENT.set(this);
     long t0 = System.nanoTime();
-    Prepared p = spares.take();
+    Prepared p = spares.take(policy);
     String how = "spare";
     if (p == null) {
-      p = prepare(runtime);
+      p = prepare(runtime, policy);
       how = "new";
     }
-    context = p.context();
-    run = p.run();
+    current = p;
     tasksRun = 0;
     cancelled = false;
     LOG.debug("{} ready in {} ms ({} context)", Thread.currentThread().getName(),
         (System.nanoTime() - t0) / 1_000_000, how);
   }
 
-  /** Runs a pickled call; returns the pickled result or throws a {@link TaskFailure}. */
-  Object execute(Task task, String call) throws TaskFailure {
+  /**
+   * Makes the current context one built with {@code policy}, replacing a context built another
+   * way (or none, after a failed start). The replaced context ran its tasks to the end; like a
+   * recycled worker, what they left running is theirs and is not killed.
+   */
+  private void ensurePolicy(ContextPolicy policy) {
+    Prepared p = current;
+    if (p != null && p.policy().equals(policy)) {
+      return;
+    }
+    current = null;
+    closeContext(p, false);
+    start(policy);
+  }
+
+  /**
+   * Runs a pickled call in a context built with {@code policy} (the submitter's); returns the
+   * pickled result or throws a {@link TaskFailure}.
+   */
+  Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure {
+    if (task.isCancelRequested()) {
+      return null;
+    }
+    ensurePolicy(policy);
+    Value run = current.run();
     executing = task;
     Value r;
     try {
@@ -117,44 +149,64 @@ final class InterpreterWorker {
     }
     cancelled = true;
     // Programs that cancel once tend to cancel again: from now on keep a context ready.
-    spares.arm();
-    Context ctx = context;
+    Prepared p = current;
     reaper.execute(() -> {
       try {
-        ctx.close(true);
+        // Off the cancelling thread: arming may discard a standby context of another policy.
+        spares.arm(p.policy());
+      } catch (RuntimeException e) { // the backend is closing: no standby needed
+        LOG.debug("no standby worker context: {}", e.toString());
+      }
+      // Killed first so a task waiting for its child returns at once, and again after the close
+      // for one started in between; as CPython's subprocess.run kills its child on an interrupt.
+      p.children().killAll();
+      try {
+        p.context().close(true);
       } catch (RuntimeException e) {
         LOG.debug("closing a cancelled worker context: {}", e.toString());
       }
+      p.children().killAll();
     });
   }
 
-  /** After a task: replaces the context if it was cancelled or has run its quota. */
+  /**
+   * After a task: replaces the context if it was cancelled or has run its quota (with one of
+   * the same policy). A recycled context's leftover subprocesses live on, as a recycled worker
+   * process's children do under CPython.
+   */
   void afterTask(int maxTasks) {
-    if (cancelled || (maxTasks > 0 && tasksRun >= maxTasks)) {
-      Context old = context;
-      context = null;
-      closeContext(old);
-      start();
+    Prepared old = current;
+    if (old != null && (cancelled || (maxTasks > 0 && tasksRun >= maxTasks))) {
+      current = null;
+      closeContext(old, cancelled);
+      start(old.policy());
     }
   }
 
+  /** Closes the context at shutdown, killing the subprocesses its tasks left running. */
   void stop() {
-    Context ctx = context;
-    context = null;
+    Prepared p = current;
+    current = null;
     CURRENT.remove();
-    closeContext(ctx);
+    closeContext(p, true);
   }
 
-  private static void closeContext(Context ctx) {
-    if (ctx == null) {
+  private static void closeContext(Prepared p, boolean killChildren) {
+    if (p == null) {
       return;
     }
     try {
-      ctx.close(true);
+      if (killChildren) {
+        p.children().killAll();
+      }
+      p.context().close(true);
     } catch (RuntimeException e) {
       LOG.debug("worker context close: {}", e.toString());
     } finally {
       OPEN_CONTEXTS.decrementAndGet();
+      if (killChildren) {
+        p.children().killAll();
+      }
     }
   }
 }

@@ -11,12 +11,15 @@ import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.io.IOAccess;
+import org.graalvm.polyglot.io.ProcessHandler;
 
 /**
  * Builds GraalPy {@link Context}s in which {@code import makeparallel} works, on the shared
  * engine and runtime. Defaults are the narrowest that work: Python sees only the exported
  * members of the makeparallel bridge, reads files but does not write them, cannot start
- * processes, and sees an empty environment. Each permission can be widened.
+ * processes, and sees an empty environment. Each permission can be widened. The worker
+ * interpreters that run the context's {@code interpreters} tasks are built with exactly the same
+ * permissions and customizer ({@link ContextPolicy}), never wider.
  *
  * <p>Not thread-safe; reusable: each {@link #build()} makes an independent context. The caller
  * owns the returned context and must close it.
@@ -33,8 +36,10 @@ public final class PythonContextBuilder {
   private boolean allowProcesses;
   private boolean inheritEnvironment;
   private boolean eagerThreadingImport = true;
+  private boolean diagnostics;
+  private ProcessHandler processHandler;
   private final List<String> extraPath = new ArrayList<>();
-  private Consumer<Context.Builder> customizer = b -> {};
+  private Consumer<Context.Builder> customizer;
 
   PythonContextBuilder(TaskRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -79,10 +84,36 @@ public final class PythonContextBuilder {
     return this;
   }
 
-  /** Last-word hook for options this builder does not cover (stdin/stdout, arguments, ...). */
+  /**
+   * Whether the context also gets {@value Diagnostics#BINDING} (forced-GC heap figures, worker
+   * context counts) for leak tests and benchmarks. Off by default: a guest has no business
+   * pausing the process or watching other contexts.
+   */
+  PythonContextBuilder diagnostics(boolean value) {
+    this.diagnostics = value;
+    return this;
+  }
+
+  /** Starts the context's subprocesses through {@code handler} (worker contexts track theirs). */
+  PythonContextBuilder processHandler(ProcessHandler handler) {
+    this.processHandler = handler;
+    return this;
+  }
+
+  /**
+   * Last-word hook for options this builder does not cover (stdin/stdout, arguments, ...). It is
+   * applied to this context and, in the same way, to every worker interpreter that runs its
+   * {@code interpreters} tasks, so it may narrow or widen both.
+   */
   public PythonContextBuilder customize(Consumer<Context.Builder> customizer) {
     this.customizer = Objects.requireNonNull(customizer, "customizer");
     return this;
+  }
+
+  /** What this builder would build now, as an immutable value (see {@link ContextPolicy}). */
+  ContextPolicy policy() {
+    return new ContextPolicy(fullHostAccess, !readOnlyFiles, allowProcesses, inheritEnvironment,
+        diagnostics, extraPath, customizer);
   }
 
   /** Creates the context, applies the close-hang workaround and installs the bridge. */
@@ -106,7 +137,12 @@ public final class PythonContextBuilder {
     if (fullHostAccess) {
       b.allowHostClassLookup(name -> true);
     }
-    customizer.accept(b);
+    if (processHandler != null) {
+      b.processHandler(processHandler);
+    }
+    if (customizer != null) {
+      customizer.accept(b);
+    }
     Context ctx = b.build();
     try {
       // Importing threading first on a pool thread makes Context.close() hang (DESIGN.md §1).
@@ -115,7 +151,10 @@ public final class PythonContextBuilder {
       if (eagerThreadingImport) {
         ctx.eval("python", "import threading");
       }
-      ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime));
+      ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime, policy()));
+      if (diagnostics) {
+        ctx.getPolyglotBindings().putMember(Diagnostics.BINDING, new Diagnostics());
+      }
     } catch (RuntimeException e) {
       ctx.close(true);
       throw e;

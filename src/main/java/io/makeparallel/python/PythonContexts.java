@@ -37,6 +37,8 @@ public final class PythonContexts {
         // The main thread owns this context and runs the script, so makeparallel (and with it
         // threading) is first imported here, never on a pool thread.
         .eagerThreadingImport(false)
+        // The launcher's script may count worker contexts and heap (benchmarks, leak checks).
+        .diagnostics(true)
         .build();
     if (asPython) {
       Launcher.installInterruptHandler(runtime);

@@ -9,15 +9,18 @@ import org.graalvm.polyglot.Value;
  * The body of an {@code interpreters} task: a pickled call (as a latin-1 string, which crosses
  * the polyglot boundary in bulk) run by the worker interpreter that picks it up. When the call
  * depends on other tasks' results, {@code prepare} (a callable of the submitting context) builds
- * the payload just before it runs.
+ * the payload just before it runs. {@code policy} is how the submitting context was built: the
+ * worker runs the call only in a context built the same way.
  */
 final class RemoteBody implements TaskBody {
   private final String payload;
   private final Value prepare;
+  private final ContextPolicy policy;
 
-  RemoteBody(String payload, Value prepare) {
+  RemoteBody(String payload, Value prepare, ContextPolicy policy) {
     this.payload = payload;
     this.prepare = prepare;
+    this.policy = java.util.Objects.requireNonNull(policy, "policy");
   }
 
   @Override
@@ -38,6 +41,6 @@ final class RemoteBody implements TaskBody {
     if (task.isCancelRequested()) {
       return null;
     }
-    return worker.execute(task, call);
+    return worker.execute(task, call, policy);
   }
 }

@@ -371,4 +371,18 @@ class LauncherTest {
     assertTrue(r.err().contains("needs a JDK 17 or newer"), r.err());
     assertEquals(1, r.err().trim().lines().count(), r.err());
   }
+
+  /**
+   * Issue 14: the default backend still comes from MAKEPARALLEL_BACKEND, read by the runtime now
+   * that the bridge no longer hands out environment variables; the launcher's main context opts
+   * in to the diagnostics binding.
+   */
+  @Test
+  void defaultBackendFromTheEnvironmentAndDiagnosticsInTheMainContext() throws Exception {
+    Run r = launch(Map.of("MAKEPARALLEL_BACKEND", "interpreters"), "", "-c",
+        "from makeparallel import _bridge, _submit\n"
+            + "print(_submit.default_backend(), hasattr(_bridge.bridge, 'env'), _bridge.diagnostics is not None)\n");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("interpreters False True", r.out().trim());
+  }
 }

@@ -32,12 +32,16 @@ public final class PythonTestSupport {
     }
   }
 
-  /** A context like the launcher's (file writes, environment), on the shared runtime. */
+  /**
+   * A context like the launcher's (file writes, environment, processes, the diagnostics binding
+   * the leak tests read), on the shared runtime.
+   */
   public static Context newContext() {
     return MakeParallel.contextBuilder()
         .allowFileWrites(true)
         .inheritEnvironment(true)
         .allowProcesses(true)
+        .diagnostics(true)
         .build();
   }
 
