@@ -188,7 +188,7 @@ class PerformanceMetrics:
 
 
 def get_metrics(name):
-    """Metrics of the function with this ``__qualname__``, or ``None``."""
+    """Metrics of the function with this ``__qualname__`` (or unambiguous plain ``__name__``), or ``None``."""
     if not isinstance(name, str):
         raise TypeError("name must be a str, got %s" % type(name).__name__)
     row = bridge.metric(name)
