@@ -188,16 +188,37 @@ class PerformanceMetrics:
 
 
 def get_metrics(name):
-    """Metrics of the function with this ``__qualname__``, or ``None``."""
+    """Metrics of the function with this ``__qualname__`` (or unambiguous plain ``__name__``), or ``None``."""
     if not isinstance(name, str):
         raise TypeError("name must be a str, got %s" % type(name).__name__)
     row = bridge.metric(name)
     return None if row is None else PerformanceMetrics(list(row))
 
 
+class _AllMetrics(dict):
+    """``get_all_metrics()``'s dict, keyed by qualname; like ``get_metrics`` it also answers an
+    unambiguous plain ``__name__`` (``"f" in get_all_metrics()``, upstream's keys), with the
+    counters as they are at the lookup. The name resolution is the Java engine's, not redone here."""
+
+    def __missing__(self, key):
+        m = get_metrics(key) if isinstance(key, str) else None
+        if m is None:
+            raise KeyError(key)
+        return m.as_dict()
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or (isinstance(key, str) and get_metrics(key) is not None)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 def get_all_metrics():
     """Every function's metrics as dicts, plus ``_global_total``/``_completed``/``_failed``."""
-    out = {}
+    out = _AllMetrics()
     total = completed = failed = 0
     for name in list(bridge.metricNames()):
         m = get_metrics(name)

@@ -274,7 +274,13 @@ class AsyncHandle:
                 except RuntimeError:  # loop closed meanwhile
                     pass
             self._h.whenDone(wake)
-            yield from fut.__await__()
+            try:
+                yield from fut.__await__()
+            except asyncio.CancelledError:
+                # The awaiting asyncio task was cancelled (asyncio.wait_for timing out, a
+                # TaskGroup failing...): cancel the task too, as asyncio.wrap_future does.
+                self.cancel()
+                raise
         return self._outcome()
 
     def __repr__(self):

@@ -53,6 +53,10 @@ def _launcher(kind):
                               retries=retries, priority_launcher=priority_launcher)
 
             launch.__makeparallel_target__ = target
+            # What ParallelContext.submit honours when handed this launcher instead of calling it.
+            launch.__makeparallel_options__ = {
+                "backend": backend, "timeout": timeout, "retries": retries, "name": task_name,
+                "priority": priority, "priority_launcher": priority_launcher}
             return launch
 
         if func is None:
@@ -147,8 +151,15 @@ class ParallelContext:
         if self._max_workers is not None:
             self._throttle()
         target = getattr(func, "__makeparallel_target__", func)
-        name = getattr(func, "__qualname__", None)
-        h = submit(target, args, kwargs or {}, name=name, backend=self._backend, timeout=self._timeout)
+        # A function already decorated keeps its decorator's options; the context's own
+        # backend and timeout, when given, win (API.md §2).
+        opts = getattr(func, "__makeparallel_options__", None) or {}
+        backend = self._backend if self._backend is not None else opts.get("backend")
+        timeout = self._timeout if self._timeout is not None else opts.get("timeout")
+        name = opts.get("name") or getattr(func, "__qualname__", None)
+        h = submit(target, args, kwargs or {}, name=name, backend=backend, timeout=timeout,
+                   priority=opts.get("priority", 0), retries=opts.get("retries", 0),
+                   priority_launcher=opts.get("priority_launcher", False))
         self._handles.append(h)
         return h
 

@@ -4,6 +4,7 @@ import collections
 import itertools
 import math
 import sys
+import threading
 import time
 
 from . import _validate, errors
@@ -11,9 +12,13 @@ from ._bridge import bridge
 from ._submit import NAN, resolve_backend, submit, submit_threads
 
 _ON_ERROR = ("raise", "return", "skip")
-_FIRST_UNSIZED_CHUNK = 16
+_FIRST_CHUNK = 1  # before any chunk has been timed: items may be slow
 _MAX_CHUNK = 8192
 _CHUNKS_PER_WORKER = 4
+_MAX_GROWTH = 4  # a chunk is at most this many times the previous one
+_CHUNK_SECONDS = 0.02  # what one chunk should take: tens of ms, so stopping is prompt
+_BATCH_SECONDS = 0.001  # a chunk checks its stop flag at least this often (tiny items)
+_clock = time.perf_counter
 
 
 class _Failed:
@@ -31,28 +36,60 @@ class _Failed:
 
 
 def _run_chunk(func, chunk):
-    """Runs one chunk in a worker: the list of results, or a ``_Failed`` if any item raised.
+    """Runs one whole chunk: the list of results, or a ``_Failed`` if any item raised."""
+    return _run_chunk_timed(func, chunk)[0]
 
-    One list per chunk and nothing allocated per item besides the result, so a tiny item costs
-    about the call of ``func``. Errors are collected, not raised, and the chunk goes on.
+
+def _run_chunk_timed(func, chunk, start=0, live=None, on_fail=None):
+    """Runs one chunk in a worker: ``(list or _Failed, seconds it took)``.
+
+    ``live`` is the chunk's stop flag, a list that is emptied to stop it: the chunk checks it
+    between batches of items, a batch starting at one item and doubling while a batch takes
+    under ``_BATCH_SECONDS``, so slow items are checked one by one and tiny items pay about one
+    check per millisecond. ``on_fail`` (``on_error="raise"``) makes the first error stop the
+    chunk; when callable it is called with the failing item's index in the whole map, so later
+    chunks of the same map stop too (threads backend: same interpreter).
+
+    Nothing is allocated per item besides the result, so a tiny item costs about the call of
+    ``func``. Other errors are collected, not raised, and the chunk goes on.
     """
     # deque.extend(map(...)) runs the loop inside the interpreter's builtins: about half the
     # cost per item of a Python for-loop until the JIT has compiled this function. Unlike
     # list.extend it keeps what it appended before func raised, so the failing item is the one
-    # at len(done), and the rest of the chunk goes on from the same iterator.
+    # at len(done), and the rest of the batch goes on from the same iterator.
+    t0 = _clock()
     done = collections.deque()
     it = iter(chunk)
+    left = len(chunk)
     errors = None
-    while True:
-        try:
-            done.extend(map(func, it))
-            break
-        except Exception as exc:
-            if errors is None:
-                errors = {}
-            errors[len(done)] = exc
-            done.append(None)
-    return list(done) if errors is None else _Failed(list(done), errors)
+    step = left if live is None else 1
+    mark = t0
+    while left > 0 and (live is None or live):
+        batch = itertools.islice(it, step)
+        before = len(done)
+        while True:
+            try:
+                done.extend(map(func, batch))
+                break
+            except Exception as exc:
+                if errors is None:
+                    errors = {}
+                errors[len(done)] = exc
+                done.append(None)
+                if on_fail is not None:  # on_error="raise": the rest of the map is moot
+                    if live is not None:
+                        live.clear()
+                    if on_fail is not True:
+                        on_fail(start + len(done) - 1)
+                    left = 0
+                    break
+        if left:
+            left -= len(done) - before
+            now = _clock()
+            if now - mark < _BATCH_SECONDS:
+                step *= 2
+            mark = now
+    return (list(done) if errors is None else _Failed(list(done), errors)), _clock() - t0
 
 
 def _auto_chunksize(total, workers):
@@ -167,21 +204,49 @@ class _Run:
         self.it = it
         self.backend = backend
         self.workers = workers
-        self.fixed_chunk = chunksize or (None if total is None else _auto_chunksize(total, workers))
-        self.next_chunk = _FIRST_UNSIZED_CHUNK
+        self.fixed_chunk = chunksize
+        # Sized from measured time per item, up to the count-based cap: a chunk takes tens of
+        # ms, so stopping, failing and abandoning are prompt, while tiny items still get chunks
+        # of thousands.
+        self.cap = _MAX_CHUNK if total is None else _auto_chunksize(total, workers)
+        self.per_item = None  # seconds per item of the latest timed chunk
+        self.last_size = 0
+        # Stop flags of the chunks in flight, by start index: a failing chunk (threads backend,
+        # on_error="raise") stops the later ones from its worker thread, hence the lock.
+        self.lives = {}
+        self.lives_lock = threading.Lock()
+        self.on_fail = None
+        if on_error == "raise":
+            self.on_fail = self._stop_after if backend == "threads" else True
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.timeout = timeout
         self.on_error = on_error
         self.progress = _Progress(total, progress)
-        self.window = collections.deque()  # (start_index, items_count, handle)
+        self.window = collections.deque()  # (start_index, items_count, handle, stop flag)
         self.index = 0
         self.exhausted = False
 
+    def _size(self):
+        if self.fixed_chunk:
+            return self.fixed_chunk
+        if self.per_item is None:
+            size = _FIRST_CHUNK
+        else:
+            want = self.cap if self.per_item <= 0 else int(_CHUNK_SECONDS / self.per_item)
+            size = max(1, min(self.cap, want, max(1, self.last_size) * _MAX_GROWTH))
+        self.last_size = size
+        return size
+
+    def _stop_after(self, index):
+        """Called from a failing chunk (threads, on_error="raise"): chunks after it stop."""
+        self.exhausted = True  # and no new chunk starts: the map is going to raise
+        with self.lives_lock:
+            for start, live in self.lives.items():
+                if start > index:
+                    live.clear()
+
     def _chunk(self):
-        size = self.fixed_chunk
-        if size is None:  # unknown length: grow chunks so long streams stay cheap per item
-            size = self.next_chunk
-            self.next_chunk = min(_MAX_CHUNK, self.next_chunk * 2)
+        size = self._size()
         if type(self.it) is range:
             chunk = self.it[self.index:self.index + size]
         else:
@@ -200,27 +265,40 @@ class _Run:
                 left = self.deadline - time.monotonic()
                 if left <= 0:
                     raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
-            h = self._submit(chunk, left)
-            self.window.append((self.index, len(chunk), h))
+            live = [True]
+            with self.lives_lock:
+                self.lives[self.index] = live
+            h = self._submit(chunk, left, live)
+            self.window.append((self.index, len(chunk), h, live))
             self.index += len(chunk)
 
-    def _submit(self, chunk, left):
-        args = (self.shipped, chunk)
+    def _submit(self, chunk, left, live):
+        args = (self.shipped, chunk, self.index, live, self.on_fail)
         if self.backend == "threads":
-            return submit_threads(_run_chunk, args, {}, self.name, 0, left,
+            return submit_threads(_run_chunk_timed, args, {}, self.name, 0, left,
                                   NAN if left is None else left, 0, False)
-        return submit(_run_chunk, args, {}, name=self.name, backend=self.backend, timeout=left)
+        return submit(_run_chunk_timed, args, {}, name=self.name, backend=self.backend, timeout=left)
 
     def _cancel_all(self):
-        for _, _, h in self.window:
+        # Flags first: a threads chunk cannot be stopped from outside, it stops between items.
+        with self.lives_lock:
+            for live in self.lives.values():
+                live.clear()
+        for _, _, h, _ in self.window:
             h.cancel()
 
-    def _settle(self, count, h):
+    def _settle(self, start, count, h):
         """Waits for a chunk: ``(values, errors)``, errors None or {position in chunk: exception}."""
         try:
-            rows = h.get()
+            rows, seconds = h.get()
         except BaseException as exc:  # the chunk as a whole failed (timeout, cancel, crash)
             return [None] * count, dict.fromkeys(range(count), exc)
+        finally:
+            with self.lives_lock:
+                self.lives.pop(start, None)
+        ran = len(rows.values) if type(rows) is _Failed else len(rows)
+        if ran:
+            self.per_item = seconds / ran
         if type(rows) is _Failed:
             return rows.values, rows.errors
         return rows, None
@@ -242,8 +320,8 @@ class _Run:
         try:
             self._fill()
             while self.window:
-                _, count, h = self.window.popleft()
-                values, errors = self._settle(count, h)
+                start, count, h, _ = self.window.popleft()
+                values, errors = self._settle(start, count, h)
                 if errors is not None:
                     values = self._apply(values, errors)
                 self._fill()
@@ -261,8 +339,8 @@ class _Run:
         try:
             self._fill()
             while self.window:
-                start, count, h = self._pop_first_done()
-                values, errors = self._settle(count, h)
+                start, count, h, _ = self._pop_first_done()
+                values, errors = self._settle(start, count, h)
                 if errors is not None:
                     if self.on_error == "raise":
                         first = min(errors)
@@ -289,11 +367,12 @@ class _Run:
         # An earlier chunk may still fail at a lower index; settle those first.
         self.exhausted = True
         best = (idx, exc)
-        for start, count, h in list(self.window):
+        for start, count, h, live in list(self.window):
             if start > best[0]:
+                live.clear()
                 h.cancel()
                 continue
-            _, errors = self._settle(count, h)
+            _, errors = self._settle(start, count, h)
             if errors is not None:
                 first = min(errors)
                 if start + first < best[0]:

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Per-function counters (by {@code __qualname__}): tasks submitted, completed, failed and total
- * execution time. Thread-safe; recording is lock-free.
+ * execution time. Thread-safe; recording is lock-free. {@link #get} also finds an entry by the
+ * function's plain {@code __name__} when exactly one entry has it, since upstream keyed by name.
  */
 public final class Metrics {
   /** Counters of one function name. Thread-safe. */
@@ -52,8 +53,30 @@ public final class Metrics {
     finished(name, nanos, ok);
   }
 
+  /**
+   * The entry recorded under {@code name} as a qualname; failing that, the one entry whose
+   * qualname's last component is {@code name} (so {@code "f"} finds {@code "outer.<locals>.f"}).
+   * Empty when nothing matches or when several qualnames share that plain name.
+   */
   public Optional<Entry> get(String name) {
-    return Optional.ofNullable(entries.get(name));
+    Entry exact = entries.get(name);
+    if (exact != null || name.isEmpty() || name.indexOf('.') >= 0) {
+      return Optional.ofNullable(exact);
+    }
+    Entry found = null;
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      if (plainName(e.getKey()).equals(name)) {
+        if (found != null) {
+          return Optional.empty(); // ambiguous: two functions share the plain name
+        }
+        found = e.getValue();
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
+  private static String plainName(String qualname) {
+    return qualname.substring(qualname.lastIndexOf('.') + 1);
   }
 
   /** A sorted snapshot of every entry. */

@@ -121,10 +121,7 @@ public final class PythonContextBuilder {
     List<String> path = new ArrayList<>();
     path.add(ResourceLocations.pythonPackageRoot().toString());
     path.addAll(extraPath);
-    io = readOnlyFiles
-        ? IOAccess.newBuilder().fileSystem(org.graalvm.polyglot.io.FileSystem.newReadOnlyFileSystem(
-            org.graalvm.polyglot.io.FileSystem.newDefaultFileSystem())).build()
-        : IOAccess.ALL;
+    io = SizedReadFileSystem.ioAccess(readOnlyFiles); // /proc files read as under CPython
     Context.Builder b = Context.newBuilder("python")
         .engine(SharedEngine.get())
         .allowHostAccess(fullHostAccess ? HostAccess.ALL : BRIDGE_ACCESS)

@@ -113,4 +113,27 @@ class MetricsTest {
     assertEquals((long) threads * perThread / 4, e.failed());
     assertEquals(threads * perThread * 0.001, e.totalMillis(), 1e-9);
   }
+
+  @Test
+  void plainNameFindsTheOneQualnameEndingInIt() {
+    metrics.recordCall("test_profiled.<locals>.profiled_func", ms(1), true);
+    metrics.recordCall("Shape.area", ms(1), true);
+    assertEquals(1, metrics.get("profiled_func").orElseThrow().total(), "nested function by __name__");
+    assertEquals(1, metrics.get("area").orElseThrow().total(), "method by __name__");
+    assertFalse(metrics.get("func").isPresent(), "a suffix of the name is not the name");
+    assertFalse(metrics.get("<locals>.profiled_func").isPresent(), "dotted names match exactly only");
+  }
+
+  @Test
+  void qualnameWinsAndAmbiguousPlainNamesFindNothing() {
+    metrics.recordCall("a.<locals>.f", ms(1), true);
+    metrics.recordCall("b.<locals>.f", ms(1), true);
+    metrics.recordCall("b.<locals>.f", ms(1), true);
+    assertFalse(metrics.get("f").isPresent(), "two functions named f: ambiguous");
+    assertEquals(2, metrics.get("b.<locals>.f").orElseThrow().total());
+    metrics.recordCall("f", ms(1), true);
+    metrics.recordCall("f", ms(1), true);
+    metrics.recordCall("f", ms(1), true);
+    assertEquals(3, metrics.get("f").orElseThrow().total(), "an exact qualname match comes first");
+  }
 }
