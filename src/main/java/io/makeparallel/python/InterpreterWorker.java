@@ -30,6 +30,8 @@ final class InterpreterWorker {
   private int tasksRun;
   private volatile Task executing;
   private volatile boolean cancelled;
+  /** The task's code called {@code os._exit}: the context is spent and is replaced. */
+  private boolean exited;
 
   InterpreterWorker(TaskRuntime runtime, Executor reaper, SpareContexts<Prepared> spares) {
     this.runtime = runtime;
@@ -98,6 +100,11 @@ final class InterpreterWorker {
       if (e.isCancelled() || cancelled) {
         throw new TaskFailure(new io.makeparallel.TaskCancelledException("Task " + task.id() + " was stopped"));
       }
+      Integer status = exitStatus(e);
+      if (status != null) {
+        exited = true;
+        throw new TaskFailure(new WorkerExitException(task.id(), status));
+      }
       throw e;
     } finally {
       executing = null;
@@ -108,6 +115,24 @@ final class InterpreterWorker {
       return data;
     }
     throw new TaskFailure(new RemoteError(r.getArrayElement(2).asString(), data));
+  }
+
+  /**
+   * The status of an {@code os._exit} that ended the call, or null. GraalPy reports it as an
+   * exit only on the context's first thread; elsewhere the call dies with a ThreadDeath, so
+   * the status the worker's {@code os._exit} recorded is read back.
+   */
+  private Integer exitStatus(PolyglotException e) {
+    if (e.isExit()) {
+      return e.getExitStatus();
+    }
+    try {
+      Value v = context.eval("python", "import makeparallel._worker\nmakeparallel._worker.exit_status()");
+      return v.isNull() ? null : v.asInt();
+    } catch (RuntimeException gone) {
+      LOG.debug("reading the exit status of a worker context: {}", gone.toString());
+      return null;
+    }
   }
 
   /** Stops {@code task} if this worker is running it: closes the context from another thread. */
@@ -130,9 +155,13 @@ final class InterpreterWorker {
 
   /** After a task: replaces the context if it was cancelled or has run its quota. */
   void afterTask(int maxTasks) {
-    if (cancelled || (maxTasks > 0 && tasksRun >= maxTasks)) {
+    if (cancelled || exited || (maxTasks > 0 && tasksRun >= maxTasks)) {
       Context old = context;
       context = null;
+      if (!cancelled && !exited) {
+        joinThreads(old);
+      }
+      exited = false;
       closeContext(old);
       start();
     }
@@ -142,7 +171,25 @@ final class InterpreterWorker {
     Context ctx = context;
     context = null;
     CURRENT.remove();
+    if (!cancelled && !exited) {
+      joinThreads(ctx);
+    }
     closeContext(ctx);
+  }
+
+  /**
+   * A normal close (recycling, shutdown, end of script) first lets the non-daemon threads the
+   * tasks started finish, as CPython waits for them at exit; a hard cancel does not come here.
+   */
+  private static void joinThreads(Context ctx) {
+    if (ctx == null) {
+      return;
+    }
+    try {
+      ctx.eval("python", "import makeparallel._worker\nmakeparallel._worker.join_threads()");
+    } catch (RuntimeException e) {
+      LOG.debug("waiting for the threads of a worker context: {}", e.toString());
+    }
   }
 
   private static void closeContext(Context ctx) {
