@@ -33,10 +33,6 @@ class GatherSystemExit(unittest.TestCase):
             self.assertTrue(h.wait(WAIT))
         self.assertEqual(mp.gather(hs, on_error="skip"), [1, 3])
         self.assertEqual(mp.gather(hs, on_error="none"), [1, None, 3])
-        # "raise" still hands the task's own error to the caller, as future.result() does.
-        with self.assertRaises(SystemExit) as cm:
-            mp.gather(hs, on_error="raise")
-        self.assertEqual(cm.exception.code, 4)
 
     def test_threads(self):
         self.check("threads")
