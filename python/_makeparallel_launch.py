@@ -106,3 +106,49 @@ def main(mode, target, argv, terminals=""):
             except Exception:
                 pass
     return 0
+
+
+# ---- process exit (issue 14): os._exit from any thread, non-daemon threads at the end ----
+
+def install_exit(halt):
+    """Make ``os._exit(n)`` end the process with ``n`` at once, from any thread.
+
+    GraalPy turns ``os._exit`` into a context exit that reaches the embedder with its status
+    only on the context's first thread; from any other thread (a task, a user thread) the
+    status is lost and the process lived on. ``halt(n)`` is the launcher's: it flushes the
+    Java streams and halts the JVM, as ``_exit(2)`` skips ``atexit`` under CPython.
+    """
+    import operator
+    import posix
+
+    def _exit(status):
+        halt(operator.index(status))
+
+    # Pickled by reference as posix._exit: a task shipping it to a worker interpreter gets the
+    # worker's own os._exit there, not this launcher's halt.
+    _exit.__module__, _exit.__qualname__ = "posix", "_exit"
+    _exit.__doc__ = posix._exit.__doc__
+    os._exit = posix._exit = _exit
+
+
+def _waitable_threads():
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return []
+    skip = (threading.current_thread(), threading.main_thread())
+    return [t for t in threading.enumerate()
+            if t not in skip and not t.daemon and t.is_alive()
+            and not isinstance(t, threading._DummyThread)]
+
+
+def join_threads():
+    """Join the non-daemon threads still running (as CPython's exit does); True if any were."""
+    left = _waitable_threads()
+    for t in left:
+        t.join()
+    return bool(left)
+
+
+def pending_threads():
+    """Names of the non-daemon threads the end of the script waits for."""
+    return [t.name for t in _waitable_threads()]

@@ -16,6 +16,10 @@ from . import _support
 
 _support._attach(_bridge_object)
 
+from . import _daemon  # noqa: E402
+
+_daemon.install(_bridge_object.currentTaskId)
+
 from .errors import *  # noqa: E402,F401,F403
 from ._handle import AsyncHandle, AsyncHandleFast  # noqa: E402
 from ._launchers import *  # noqa: E402,F401,F403

@@ -92,7 +92,8 @@ def gather(handles, on_error="raise", timeout=None):
     """Wait for every handle and return their results in order.
 
     ``on_error``: ``"raise"`` re-raises the first failure (in order), ``"skip"`` leaves failed
-    ones out, ``"none"`` puts ``None`` in their place. ``timeout`` bounds the whole wait.
+    ones out, ``"none"`` puts ``None`` in their place (a task that raised ``SystemExit`` counts as
+failed). ``timeout`` bounds the whole wait.
     """
     _validate.choice("on_error", on_error, _ON_ERROR)
     timeout = _validate.seconds("timeout", timeout, allow_zero=True)
@@ -112,7 +113,10 @@ def gather(handles, on_error="raise", timeout=None):
             raise TimeoutError("gather: %s did not finish within %ss" % (h.get_task_id(), timeout))
         try:
             results.append(h.get())
-        except Exception:
+        except (Exception, SystemExit):
+            # A task's SystemExit is that task's error (as concurrent.futures keeps it in the
+            # future), not the caller's exit: "skip"/"none" treat it like any other failure.
+            # KeyboardInterrupt still propagates: it is how a user stops the whole program.
             if on_error == "raise":
                 raise
             if on_error == "none":

@@ -1,14 +1,60 @@
 """The worker interpreter's side of the ``interpreters`` backend: run one shipped call."""
 
 import io
+import operator
+import os
 import pickle
+import posix
 import sys
+import threading
 import traceback
 
 from . import _ship
 from ._submit import call_with_retries
 
 _path = None
+_exit_status = None
+_real_exit = posix._exit
+
+
+def _exit(status):
+    """``os._exit`` in a worker interpreter: the worker, not the process, exits.
+
+    A worker interpreter is to the program what a ProcessPoolExecutor's child is to CPython:
+    its ``os._exit`` ends that worker (every thread of this context stops), and the caller's
+    task fails saying so. The status is kept here because GraalPy reports the exit of a thread
+    other than the context's first one as a bare ThreadDeath: the Java side reads it back.
+    """
+    global _exit_status
+    _exit_status = operator.index(status)
+    _real_exit(_exit_status)
+
+
+os._exit = posix._exit = _exit
+
+
+def exit_status():
+    """The status this worker's ``os._exit`` was called with, or None."""
+    return _exit_status
+
+
+def join_threads():
+    """Wait for the non-daemon threads tasks started here, as CPython does at exit.
+
+    Called by the owning thread before a normal close (shutdown, recycling, end of script);
+    threads started by those threads are waited for too, until none is left.
+    """
+    # The main thread of this context is the one that built it (maybe a spare-builder that has
+    # moved on): never joined, as CPython's shutdown never joins it.
+    skip = (threading.current_thread(), threading.main_thread())
+    while True:
+        left = [t for t in threading.enumerate()
+                if t not in skip and not t.daemon and t.is_alive()
+                and not isinstance(t, threading._DummyThread)]
+        if not left:
+            return
+        for t in left:
+            t.join()
 
 
 def _apply_path(path):

@@ -273,6 +273,11 @@ public final class TaskRuntime implements AutoCloseable {
     }
   }
 
+  /** True while {@link #setPriorityPaused} holds priority-launcher tasks back. */
+  public boolean isPriorityPaused() {
+    return priorityPaused;
+  }
+
   // ---- lifecycle ----------------------------------------------------------------------------
 
   /**

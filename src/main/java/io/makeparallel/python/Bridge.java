@@ -113,7 +113,11 @@ public final class Bridge {
         v = body.execute();
       } catch (PolyglotException pe) {
         if (pe.isGuestException() && !pe.isExit() && !pe.isCancelled()) {
-          throw new TaskFailure(pe.getGuestObject());
+          Value guest = pe.getGuestObject();
+          // A thread cut off by its context's exit (os._exit elsewhere) dies with a guest
+          // ThreadDeath that has no exception object: say that, not a null error.
+          throw new TaskFailure(guest != null ? guest : new MakeParallelException("task " + task.id()
+              + " was cut off: its Python context is exiting (" + pe.getMessage() + ")"));
         }
         throw pe;
       }

@@ -34,6 +34,8 @@ final class InterpreterWorker {
   private int tasksRun;
   private volatile Task executing;
   private volatile boolean cancelled;
+  /** The task's code called {@code os._exit}: the context is spent and is replaced. */
+  private boolean exited;
 
   InterpreterWorker(TaskRuntime runtime, Executor reaper, SpareContexts<ContextPolicy, Prepared> spares) {
     this.runtime = runtime;
@@ -130,6 +132,11 @@ final class InterpreterWorker {
       if (e.isCancelled() || cancelled) {
         throw new TaskFailure(new io.makeparallel.TaskCancelledException("Task " + task.id() + " was stopped"));
       }
+      Integer status = exitStatus(e);
+      if (status != null) {
+        exited = true;
+        throw new TaskFailure(new WorkerExitException(task.id(), status));
+      }
       throw e;
     } finally {
       executing = null;
@@ -140,6 +147,24 @@ final class InterpreterWorker {
       return data;
     }
     throw new TaskFailure(new RemoteError(r.getArrayElement(2).asString(), data));
+  }
+
+  /**
+   * The status of an {@code os._exit} that ended the call, or null. GraalPy reports it as an
+   * exit only on the context's first thread; elsewhere the call dies with a ThreadDeath, so
+   * the status the worker's {@code os._exit} recorded is read back.
+   */
+  private Integer exitStatus(PolyglotException e) {
+    if (e.isExit()) {
+      return e.getExitStatus();
+    }
+    try {
+      Value v = current.context().eval("python", "import makeparallel._worker\nmakeparallel._worker.exit_status()");
+      return v.isNull() ? null : v.asInt();
+    } catch (RuntimeException gone) {
+      LOG.debug("reading the exit status of a worker context: {}", gone.toString());
+      return null;
+    }
   }
 
   /** Stops {@code task} if this worker is running it: closes the context from another thread. */
@@ -176,9 +201,14 @@ final class InterpreterWorker {
    */
   void afterTask(int maxTasks) {
     Prepared old = current;
-    if (old != null && (cancelled || (maxTasks > 0 && tasksRun >= maxTasks))) {
+    if (old != null && (cancelled || exited || (maxTasks > 0 && tasksRun >= maxTasks))) {
       current = null;
+      if (!cancelled && !exited) {
+        joinThreads(old);
+      }
+      // A cancelled context's children die with it; an exited one's were the task's to end.
       closeContext(old, cancelled);
+      exited = false;
       start(old.policy());
     }
   }
@@ -188,7 +218,26 @@ final class InterpreterWorker {
     Prepared p = current;
     current = null;
     CURRENT.remove();
+    if (!cancelled && !exited) {
+      joinThreads(p);
+    }
     closeContext(p, true);
+  }
+
+  /**
+   * A normal close (recycling, shutdown, end of script) first lets the
+   * non-daemon threads the tasks started finish, as CPython waits for them at exit; a hard
+   * cancel does not come here.
+   */
+  private static void joinThreads(Prepared p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      p.context().eval("python", "import makeparallel._worker\nmakeparallel._worker.join_threads()");
+    } catch (RuntimeException e) {
+      LOG.debug("waiting for the threads of a worker context: {}", e.toString());
+    }
   }
 
   private static void closeContext(Prepared p, boolean killChildren) {

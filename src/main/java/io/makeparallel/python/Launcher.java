@@ -55,7 +55,7 @@ public final class Launcher {
     }
     TaskRuntime runtime = MakeParallel.runtime();
     announceRuntime();
-    return PythonContexts.runMain(runtime, mode, target, rest, true);
+    return PythonContexts.runMain(runtime, mode, target, rest, true, true);
   }
 
   private static void announceRuntime() {

@@ -7,6 +7,7 @@ import org.apache.logging.log4j.Logger;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
 
 /** Creates contexts and runs a main program in one, as {@code python} would. */
 public final class PythonContexts {
@@ -27,6 +28,15 @@ public final class PythonContexts {
    * gets what {@code python script.py} has: file writes, processes, the environment.
    */
   public static int runMain(TaskRuntime runtime, Mode mode, String target, List<String> args, boolean asPython) {
+    return runMain(runtime, mode, target, args, asPython, false);
+  }
+
+  /**
+   * As {@link #runMain(TaskRuntime, Mode, String, List, boolean)}; with {@code ownsProcess} (the
+   * launcher) {@code os._exit(n)} from any thread ends the process with {@code n} at once.
+   */
+  static int runMain(TaskRuntime runtime, Mode mode, String target, List<String> args, boolean asPython,
+      boolean ownsProcess) {
     Context ctx = builder(runtime)
         .allowFileWrites(asPython)
         .allowProcesses(asPython)
@@ -46,11 +56,15 @@ public final class PythonContexts {
     LauncherState.register(ctx);
     int status;
     try {
-      Value main = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch.main");
+      Value launch = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch");
+      if (ownsProcess) {
+        launch.invokeMember("install_exit", (ProxyExecutable) a -> halt(a[0].asInt()));
+      }
+      Value main = launch.getMember("main");
       status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target,
           args.toArray(new String[0]), terminals()).asInt();
-      // Like concurrent.futures at interpreter exit: let running tasks and callbacks finish.
-      runtime.awaitIdle(null);
+      // Like python at exit: let running tasks, callbacks and non-daemon threads finish.
+      ScriptEnd.await(runtime, launch, System.err);
     } catch (PolyglotException e) {
       status = statusOf(e);
     } catch (InterruptedException e) {
@@ -69,6 +83,14 @@ public final class PythonContexts {
    */
   static String terminals() {
     return System.getProperty("makeparallel.terminals", "");
+  }
+
+  /** {@code os._exit} for the launcher: what was written reaches the streams, then the JVM stops. */
+  private static Object halt(int status) {
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(status);
+    return null;
   }
 
   static int statusOf(PolyglotException e) {
