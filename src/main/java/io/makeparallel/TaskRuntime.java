@@ -100,6 +100,23 @@ public final class TaskRuntime implements AutoCloseable {
     return backends.get(name);
   }
 
+  /**
+   * Closes a backend that has been created and forgets it, waiting up to {@code waitMillis}
+   * for its workers; the next task for it creates a fresh one with the factory's defaults (the
+   * end of a script closes its worker interpreters this way, and the next script run in the
+   * same process gets new ones).
+   *
+   * @return true if there was such a backend
+   */
+  public boolean closeBackend(String name, long waitMillis) {
+    Backend b = backends.remove(name);
+    if (b == null) {
+      return false;
+    }
+    b.close(waitMillis);
+    return true;
+  }
+
   // ---- submission ---------------------------------------------------------------------------
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -839,6 +840,27 @@ class TaskRuntimeTest {
     assertEquals("on custom", t.result());
     assertSame(rt.backend("custom"), rt.existingBackend("custom"));
     assertEquals(List.of("custom"), created, "created once");
+    awaitIdle();
+  }
+
+  /** The end of a script closes its worker pool; a later script must get a fresh one, not "closed". */
+  @Test
+  void aClosedBackendIsForgottenAndTheNextTaskCreatesAFreshOne() throws InterruptedException {
+    List<ThreadBackend> created = new ArrayList<>();
+    rt.registerBackend("custom", runtime -> {
+      ThreadBackend b = new ThreadBackend(1);
+      created.add(b);
+      return b;
+    });
+    assertFalse(rt.closeBackend("custom", 1_000), "nothing to close before first use");
+    await(rt.submit(TaskSpec.of("f", "custom", task -> "first")));
+    assertTrue(rt.closeBackend("custom", 1_000));
+    assertNull(rt.existingBackend("custom"));
+    Task again = rt.submit(TaskSpec.of("f", "custom", task -> "second"));
+    await(again);
+    assertEquals("second", again.result());
+    assertEquals(2, created.size(), "a fresh backend after the close");
+    assertNotSame(created.get(0), created.get(1));
     awaitIdle();
   }
 }

@@ -1,7 +1,6 @@
 package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
-import io.makeparallel.internal.Backend;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskState;
 import java.io.PrintStream;
@@ -139,13 +138,14 @@ final class ScriptEnd {
 
   /** Closes the worker interpreters normally: each lets its non-daemon threads finish first. */
   private void closeWorkers() {
-    Backend b = runtime.existingBackend(InterpreterBackend.NAME);
-    if (b == null) {
+    if (runtime.existingBackend(InterpreterBackend.NAME) == null) {
       return;
     }
     closingWorkers = true;
     try {
-      b.close(CLOSE_WAIT_MILLIS);
+      // Forgotten as well as closed: a later script on the same runtime (MakeParallel.runScript,
+      // the examples' smoke test) gets fresh worker interpreters instead of a closed pool.
+      runtime.closeBackend(InterpreterBackend.NAME, CLOSE_WAIT_MILLIS);
     } finally {
       closingWorkers = false;
     }
