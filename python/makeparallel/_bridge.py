@@ -14,6 +14,10 @@ if bridge is None:
 # GC): None unless the context's builder opted in (the launcher's main context does).
 diagnostics = polyglot.import_value("makeparallel.diagnostics")
 
+# Evaluates a function's source as a cached polyglot source, so that every context of the
+# process shares its compiled code (_shipshared).
+shared_code = polyglot.import_value("makeparallel.code")
+
 _KINDS = {
     "ValueError": ValueError,
     "TypeError": TypeError,

@@ -2,7 +2,8 @@
 
 Importable functions travel by reference (module + qualname), as with plain pickle. Functions
 of the main script, lambdas, nested functions and closures travel by value: their code object
-(marshal; source text for generators and coroutines, see _shipsource), the globals they name and
+(one shared source per top-level def, see _shipshared; else marshal, or source text for
+generators and coroutines, see _shipsource), the globals they name and
 their captured cell values. The worker rebuilds them in a per-module namespace, so the main
 script's top-level code never runs there. Classes a worker cannot import travel by value too
 (_shipclass).
@@ -16,7 +17,7 @@ import pickle
 import sys
 import types
 
-from . import _shipclass, _shipsource
+from . import _bridge, _shipclass, _shipshared, _shipsource
 
 __all__ = ["dumps", "loads", "describe_unpicklable", "Pickled"]
 
@@ -69,7 +70,10 @@ def _reduce_function(fn):
         globs = None
     cells = fn.__closure__ or ()
     closure = tuple(_cell_value(c) for c in cells)
-    if _shipsource.needs_source(code):
+    shared_source = _shared_source_of(code, fn) if shared else None
+    if shared_source is not None:
+        code_ref = shared_source
+    elif _shipsource.needs_source(code):
         code_ref, compiled = _source_of(code, fn)
         if compiled.co_freevars != code.co_freevars:  # the worker's cells come in its order
             by_name = dict(zip(code.co_freevars, closure))
@@ -94,6 +98,23 @@ def _source_of(code, fn):
         if len(_sources) >= _MAX_CODES:
             _sources.clear()
         _sources[code] = found
+    return found
+
+
+# The caller's side of code every worker compiles from one source (_shipshared): code object ->
+# payload, or None when the function keeps the per-worker path.
+_shared_sources = {}
+
+
+def _shared_source_of(code, fn):
+    try:
+        return _shared_sources[code]
+    except KeyError:
+        pass
+    found = _shipshared.payload(fn)
+    if len(_shared_sources) >= _MAX_CODES:
+        _shared_sources.clear()
+    _shared_sources[code] = found
     return found
 
 
@@ -133,7 +154,9 @@ def _code(code_bytes):
     if code is None:
         if len(_codes) >= _MAX_CODES:
             _codes.clear()
-        if type(code_bytes) is tuple:
+        if _shipshared.is_payload(code_bytes):
+            code = _shipshared.define(code_bytes, _bridge.shared_code)
+        elif type(code_bytes) is tuple:
             code = _shipsource.compile_payload(code_bytes)
         else:
             code = marshal.loads(code_bytes)

@@ -38,6 +38,12 @@ public final class Diagnostics {
     return SpareContexts.ready();
   }
 
+  /** Function sources compiled once for every context ({@link SharedCode}), kept now. */
+  @HostAccess.Export
+  public int sharedSources() {
+    return SharedCode.kept();
+  }
+
   /**
    * Java heap in use, in bytes, after asking for a full collection: the one figure that covers
    * both Python objects (they live on the Java heap) and the runtime's own records. A collection

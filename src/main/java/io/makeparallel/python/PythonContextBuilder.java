@@ -149,6 +149,7 @@ public final class PythonContextBuilder {
         ctx.eval("python", "import threading");
       }
       ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime, policy()));
+      ctx.getPolyglotBindings().putMember(SharedCode.BINDING, new SharedCode());
       if (diagnostics) {
         ctx.getPolyglotBindings().putMember(Diagnostics.BINDING, new Diagnostics());
       }
