@@ -134,11 +134,16 @@ def _namespace(module, shared):
             return importlib.import_module(module).__dict__
         except Exception:
             pass
-    ns = _namespaces.get(module)
-    if ns is None:
-        ns = {"__name__": module, "__builtins__": builtins}
-        _namespaces[module] = ns
-    return ns
+    holder = _namespaces.get(module)
+    if holder is None:
+        # A module object's dict, not a plain dict: GraalPy reads a module's globals through
+        # cached lookups, a plain dict's by hashing on every read. Measured on fib(25) warm,
+        # whose every call reads the global 'fib': 0.040-0.055 s with a plain dict, 0.009-0.024 s
+        # with a module's, in one process.
+        holder = types.ModuleType(module)
+        holder.__dict__["__builtins__"] = builtins
+        _namespaces[module] = holder
+    return holder.__dict__
 
 
 # Code objects rebuilt from marshal, by their bytes (or compiled from source, by its payload). A
