@@ -47,6 +47,7 @@ PROFILES = {
         "b6_cancels": 20,
         "b7_workers": 2, "b7_tasks": 10_000, "b7_checkpoints": 2,
         "e2e_others": False,
+        "b8_scale": 0.25, "b8_reps": 1,
     },
     "full": {
         "reps": 7, "max_warmup": 6,
@@ -58,6 +59,7 @@ PROFILES = {
         "b6_cancels": 100,
         "b7_workers": 6, "b7_tasks": 100_000, "b7_checkpoints": 4,
         "e2e_others": True,
+        "b8_scale": 1.0, "b8_reps": 3,
     },
 }
 
@@ -210,6 +212,7 @@ def whole_process(peer, cmds, reps):
                                    if s["emitted"] and "t_inproc" in s["emitted"]]),
             "argv": " ".join(argv),
             "env": env,
+            "emitted_last": res[label][-1]["emitted"] if res[label] else None,
         }
         for label, argv, env, _ in cmds
     }
@@ -622,8 +625,36 @@ def b7(peer, P):
 
 
 # B5 last: its whole-process launches are the least disturbed by anything left running here.
+def b8(peer, P):
+    scale, reps = P["b8_scale"], P["b8_reps"]
+    log("B8 realistic: six workloads x 8 tasks, scale %.2f, %d whole-process reps" % (scale, reps))
+    args = ["--scale=%s" % scale]
+    wp = whole_process(peer, [
+        ("ours", [LAUNCHER, "bench/workloads/realistic.py"] + args, {"MAKEPARALLEL_QUIET": "1"}),
+        ("peer", [PY3, "bench/peers/realistic.py"] + args, None),
+    ], reps)
+    o, p = wp["ours"]["wall_s"]["median"], wp["peer"]["wall_s"]["median"]
+    # The last run's per-workload figures, and whether every digest equals CPython's.
+    per = {}
+    for label in ("ours", "peer"):
+        emitted = wp[label].get("emitted_last") or {}
+        for name, fig in ((emitted.get("rounds") or [{}])[0]).items():
+            per.setdefault(name, {})[label] = fig
+    same = bool(per) and all(v.get("ours", {}).get("digest") == v.get("peer", {}).get("digest")
+                             for v in per.values())
+    criteria = [
+        criterion("whole process, no daemon, vs ProcessPoolExecutor(%d)" % CORES, ratio(o, p), "<=", 2.0, "x"),
+        criterion("results identical to CPython's (digests of every workload)", 1.0 if same else 0.0, ">=", 1.0, ""),
+    ]
+    return entry("B8", "realistic", o, p, "s", "first run <= 2 x ProcessPoolExecutor; identical results", criteria,
+                 "six pure-Python workloads x 8 tasks, parallel_map(..., backend='interpreters') vs "
+                 "ProcessPoolExecutor(%d).map, whole process" % CORES,
+                 target_ratio=2.0, whole_process=wp,
+                 extra={"per_workload_last_run": per, "results_identical": same})
+
+
 BENCHMARKS = [("B1", "cpu", b1), ("B2", "dispatch", b2), ("B3", "map", b3), ("B4", "io", b4),
-              ("B6", "cancel", b6), ("B7", "memory", b7), ("B5", "start-up", b5)]
+              ("B6", "cancel", b6), ("B7", "memory", b7), ("B8", "realistic", b8), ("B5", "start-up", b5)]
 
 
 # ---- the machine -----------------------------------------------------------------------------
@@ -776,7 +807,7 @@ def write_outputs(report, out_json, write_json=True):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="makeparallel benchmark suite (B1-B7)")
+    ap = argparse.ArgumentParser(description="makeparallel benchmark suite (B1-B8)")
     ap.add_argument("--quick", action="store_true", help="small sizes; within 5 minutes on 2 cores")
     ap.add_argument("--json", metavar="FILE", help="where to write the JSON (Markdown and PNG go beside it)")
     ap.add_argument("--only", help="comma-separated ids, e.g. B1,B4 (results go to bench/results/tmp/)")
