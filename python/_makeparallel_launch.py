@@ -122,7 +122,11 @@ def install_exit(halt):
     import posix
 
     def _exit(status):
-        halt(operator.index(status))
+        status = operator.index(status)
+        halt(status)
+        # A warm daemon's halt ends only this run (its context is being cancelled) and returns:
+        # stop this thread's Python code here as well, as _exit(2) would never return.
+        raise SystemExit(status)
 
     # Pickled by reference as posix._exit: a task shipping it to a worker interpreter gets the
     # worker's own os._exit there, not this launcher's halt.
