@@ -201,6 +201,8 @@ class DaemonTest {
     pb.environment().put("MAKEPARALLEL_DAEMON", "0"); // the cold fallback starts no daemon
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
     pb.environment().put("MAKEPARALLEL_JIT", "0");
+    pb.environment().put("MAKEPARALLEL_CDS", "0");
+    pb.environment().put("MAKEPARALLEL_CACHE", h.daemonDir().getParent().toString());
     Path out = h.work().resolve("key.out");
     pb.redirectOutput(out.toFile()).redirectErrorStream(true);
     Process p = pb.start();
