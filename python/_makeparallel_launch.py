@@ -69,10 +69,12 @@ def _apply_terminals(terminals):
     os.isatty = isatty
 
 
-def main(mode, target, argv, terminals=""):
+def main(mode, target, argv, terminals="", run_source=None):
     """Run ``target`` as ``mode`` ("script", "code" or "module"); return the exit status.
 
     ``terminals`` names the standard file descriptors that are terminals ("012" in a terminal).
+    ``run_source``, when given (the warm daemon), runs the script file in ``__main__`` as a
+    polyglot Source the engine caches, so a script run again reuses its compiled code.
     """
     argv = [str(a) for a in argv]
     _apply_terminals(str(terminals))
@@ -80,8 +82,11 @@ def main(mode, target, argv, terminals=""):
         if mode == "script":
             sys.argv = [target] + argv
             sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
-            import runpy
-            runpy.run_path(target, run_name="__main__")
+            if run_source is not None:
+                run_source()
+            else:
+                import runpy
+                runpy.run_path(target, run_name="__main__")
         elif mode == "code":
             sys.argv = ["-c"] + argv
             sys.path.insert(0, "")

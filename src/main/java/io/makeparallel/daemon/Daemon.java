@@ -117,6 +117,14 @@ public final class Daemon {
     ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     s.bind(UnixDomainSocketAddress.of(socket));
     server = s;
+    // A plain kill (SIGTERM, a CI job's clean-up) leaves no stale socket behind either.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException e) {
+        // best effort: a stale socket only costs the next client a refused connect
+      }
+    }, "makeparallel-daemon-unlink"));
     LOG.info("daemon pid {} serving on {}", ProcessHandle.current().pid(), socket);
     return true;
   }

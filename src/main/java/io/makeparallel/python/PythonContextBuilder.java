@@ -43,6 +43,7 @@ public final class PythonContextBuilder {
   private ProcessHandler processHandler;
   private final List<String> extraPath = new ArrayList<>();
   private Consumer<Context.Builder> customizer;
+  private Consumer<Context.Builder> thisContextOnly;
 
   PythonContextBuilder(TaskRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -132,6 +133,15 @@ public final class PythonContextBuilder {
     return this;
   }
 
+  /**
+   * Options for the context built here only, never for its worker interpreters (not part of
+   * its {@link ContextPolicy}): a warm run's main program needs GraalPy's inspect flag.
+   */
+  PythonContextBuilder thisContextOnly(Consumer<Context.Builder> hook) {
+    this.thisContextOnly = Objects.requireNonNull(hook, "hook");
+    return this;
+  }
+
   /** What this builder would build now, as an immutable value (see {@link ContextPolicy}). */
   ContextPolicy policy() {
     return new ContextPolicy(fullHostAccess, !readOnlyFiles, allowProcesses, inheritEnvironment,
@@ -169,6 +179,9 @@ public final class PythonContextBuilder {
     }
     if (customizer != null) {
       customizer.accept(b);
+    }
+    if (thisContextOnly != null) {
+      thisContextOnly.accept(b);
     }
     Context ctx = b.build();
     try {

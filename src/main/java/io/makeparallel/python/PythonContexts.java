@@ -58,7 +58,7 @@ public final class PythonContexts {
     int status;
     try {
       status = evalMain(ctx, runtime, mode, target, args, terminals(), System.err,
-          ownsProcess ? a -> halt(a[0].asInt()) : null);
+          ownsProcess ? a -> halt(a[0].asInt()) : null, null);
     } finally {
       LauncherState.unregister(ctx);
     }
@@ -69,10 +69,11 @@ public final class PythonContexts {
   /**
    * Runs a main program in {@code ctx} (built for {@code runtime}) and waits for the end of the
    * script as python does; returns the exit status. {@code exit}, when given, is what
-   * {@code os._exit(n)} calls with {@code n} from any thread. The caller closes the context.
+   * {@code os._exit(n)} calls with {@code n} from any thread; {@code runSource}, when given, runs
+   * a script file in {@code __main__} instead of {@code runpy}. The caller closes the context.
    */
   static int evalMain(Context ctx, TaskRuntime runtime, Mode mode, String target, List<String> args,
-      String terminals, PrintStream err, ProxyExecutable exit) {
+      String terminals, PrintStream err, ProxyExecutable exit, ProxyExecutable runSource) {
     try {
       Value launch = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch");
       if (exit != null) {
@@ -80,7 +81,7 @@ public final class PythonContexts {
       }
       Value main = launch.getMember("main");
       int status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target,
-          args.toArray(new String[0]), terminals).asInt();
+          args.toArray(new String[0]), terminals, runSource).asInt();
       // Like python at exit: let running tasks, callbacks and non-daemon threads finish.
       ScriptEnd.await(runtime, launch, err);
       return status;

@@ -1,7 +1,10 @@
 package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
+import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Source;
 
 /**
  * One run of a warm daemon: the launcher's arguments run as {@code ./makeparallel} would, in a
@@ -81,6 +85,10 @@ public final class WarmRun {
           .streams(new StdStreams(in, out, err))
           .customize(b -> b.currentWorkingDirectory(cwd)
               .option("python.InstallSignalHandlers", "false"))
+          // A script evaluated as a Source (below) raises SystemExit as an exception to the
+          // launch module with this flag, instead of exiting the whole context (python -i does
+          // the same); the end of the script then waits for tasks as after any other exit.
+          .thisContextOnly(b -> b.option("python.InspectFlag", "true"))
           .eagerThreadingImport(false)
           .diagnostics(true)
           .build();
@@ -88,11 +96,13 @@ public final class WarmRun {
       if (forced.get() != NONE) {
         return forced.get(); // cancelled while the context was being built
       }
+      Source script = t.mode() == PythonContexts.Mode.SCRIPT ? scriptSource(t.target()) : null;
       int status = PythonContexts.evalMain(ctx, rt, t.mode(), t.target(), t.rest(), terminals, errText,
           a -> {
             cancel(a[0].asInt());
             return null;
-          });
+          },
+          script == null ? null : a -> ctx.eval(script));
       int f = forced.get();
       return f != NONE ? f : status;
     } catch (RuntimeException | OutOfMemoryError e) {
@@ -108,6 +118,18 @@ public final class WarmRun {
         PythonContexts.closeQuietly(c);
       }
       errText.flush();
+    }
+  }
+
+  /**
+   * The script as a Source: same path and content give an equal Source, which the shared engine
+   * maps to the code it compiled for an earlier run (runpy would compile it afresh every time).
+   */
+  private static Source scriptSource(String path) {
+    try {
+      return Source.newBuilder("python", new File(path)).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the script " + path, e);
     }
   }
 

@@ -156,6 +156,20 @@ final class DaemonHarness {
     }
   }
 
+  /** True when a daemon accepts connections on {@code socket} (not a stale file). */
+  static boolean listening(Path socket) {
+    java.nio.channels.SocketChannel ch = Client.connect(socket);
+    if (ch == null) {
+      return false;
+    }
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // closed anyway
+    }
+    return true;
+  }
+
   static void waitFor(int seconds, BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.getAsBoolean()) {

@@ -109,6 +109,37 @@ class DaemonTest {
     assertEquals(before + 5, h.runsServed(), "runs were not served by the daemon");
   }
 
+  /**
+   * A script runs as a cached polyglot Source in {@code __main__} (its compiled code is reused
+   * by the next run) with the cold launcher's semantics: {@code __name__}, {@code __file__},
+   * tracebacks from the script's own lines, and {@code sys.exit} as an exit status after the
+   * tasks still running have finished.
+   */
+  @Test
+  void aScriptRunsAsMainAndSysExitStillWaitsForItsTasks() throws Exception {
+    write("main/ends.py", String.join("\n",
+        "import sys, threading, makeparallel as mp",
+        "gate = threading.Event()",
+        "h = mp.parallel(lambda: (gate.wait(60), print('task finished', flush=True)))()",
+        "if __name__ == '__main__':",
+        "    print('main', __file__.endswith('ends.py'), flush=True)",
+        "    gate.set()",
+        "    sys.exit(4)",
+        ""));
+    for (int i = 0; i < 2; i++) {
+      DaemonHarness.Run r = h.run("main/ends.py");
+      assertEquals(4, r.status(), r::err);
+      assertEquals("main True\ntask finished\n", r.out());
+    }
+    write("main/fails.py", "def f():\n    raise KeyError('k')\nf()\n");
+    DaemonHarness.Run r = h.run("main/fails.py");
+    assertEquals(1, r.status());
+    assertEquals(String.join("\n", "Traceback (most recent call last):",
+        "  File \"" + h.work().resolve("main/fails.py") + "\", line 3, in <module>", "    f()",
+        "  File \"" + h.work().resolve("main/fails.py") + "\", line 2, in f", "    raise KeyError('k')",
+        "KeyError: 'k'", ""), r.err());
+  }
+
   @Test
   void aModuleEditedBetweenRunsIsNeverStale() throws Exception {
     String main = String.join("\n",
@@ -186,6 +217,35 @@ class DaemonTest {
     }
     assertEquals(before + 1, h.runsServed(), "the run was not the daemon's");
     assertEquals("after\n", h.run("-c", "print('after')").out());
+  }
+
+  /** A client killed (its terminal closed, kill -9) must not leave its run going in the daemon. */
+  @Test
+  void aKilledClientsRunIsCancelled() throws Exception {
+    Path out = h.work().resolve("orphan.out");
+    ProcessBuilder pb = h.command(Map.of(), "-c", String.join("\n",
+        "import threading",
+        "print('started', flush=True)",
+        "threading.Event().wait(600)",
+        ""));
+    pb.redirectOutput(out.toFile()).redirectErrorStream(true);
+    Process p = pb.start();
+    try {
+      DaemonHarness.waitFor(180, () -> read(out).contains("started") || !p.isAlive(), "the run to start");
+      assertTrue(p.isAlive(), () -> "ended early: " + read(out));
+      assertTrue(h.status().contains("busy (1 running)"), "the run must be the daemon's");
+      p.destroyForcibly(); // SIGKILL: the client cannot say goodbye
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      DaemonHarness.waitFor(60, () -> {
+        try {
+          return h.status().contains("idle since");
+        } catch (Exception e) {
+          return false;
+        }
+      }, "the daemon to end the orphaned run");
+    } finally {
+      p.destroyForcibly();
+    }
   }
 
   @Test
