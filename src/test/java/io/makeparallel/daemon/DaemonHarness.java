@@ -44,6 +44,8 @@ final class DaemonHarness {
     env.put("MAKEPARALLEL_CDS", "0");
     env.put("MAKEPARALLEL_QUIET", "1");
     env.put("MAKEPARALLEL_DAEMON_HEAP", "1g");
+    // The daemon and its client on the JDK running the tests (17 as well as 25).
+    env.put("MAKEPARALLEL_JAVA_HOME", System.getProperty("java.home"));
     env.remove("MAKEPARALLEL_DAEMON");
     env.putAll(extraEnv);
   }
