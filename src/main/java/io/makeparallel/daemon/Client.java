@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ public final class Client {
 
   private Client(SocketChannel channel) {
     this.channel = channel;
-    this.out = Channels.newOutputStream(channel);
+    this.out = Frames.output(channel);
   }
 
   public static void main(String[] args) throws IOException {
@@ -103,7 +102,7 @@ public final class Client {
         .toBytes();
     try {
       send(Frames.HELLO, payload);
-      Frames.Frame f = Frames.read(Channels.newInputStream(channel));
+      Frames.Frame f = Frames.read(Frames.input(channel));
       return f != null && f.type() == Frames.ACCEPTED;
     } catch (IOException e) {
       return false; // a daemon going away right now: run cold
@@ -115,7 +114,7 @@ public final class Client {
     installInterrupt();
     OutputStream stdout = new FileOutputStream(FileDescriptor.out);
     OutputStream stderr = new FileOutputStream(FileDescriptor.err);
-    InputStream in = Channels.newInputStream(channel);
+    InputStream in = Frames.input(channel);
     try {
       while (true) {
         Frames.Frame f = Frames.read(in);
@@ -265,9 +264,9 @@ public final class Client {
         }
         found++;
         try (ch) {
-          OutputStream o = Channels.newOutputStream(ch);
+          OutputStream o = Frames.output(ch);
           Frames.write(o, type, new byte[0]);
-          Frames.Frame f = Frames.read(Channels.newInputStream(ch));
+          Frames.Frame f = Frames.read(Frames.input(ch));
           System.out.println(f == null ? "no answer: " + s : f.asText());
         } catch (IOException e) {
           System.out.println("no answer (" + e.getMessage() + "): " + s);

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -34,6 +33,13 @@ import org.apache.logging.log4j.Logger;
  * detached by the launcher; logs to its own stderr (the launcher's log file). Thread-safe.
  */
 public final class Daemon {
+  static {
+    // Before the logger below exists: the daemon logs as the launcher does (to its log file).
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "classpath:io/makeparallel/log4j2-launcher.xml");
+    }
+  }
+
   private static final Logger LOG = LogManager.getLogger(Daemon.class);
 
   private final Path socket;
@@ -56,9 +62,6 @@ public final class Daemon {
   }
 
   public static void main(String[] args) {
-    if (System.getProperty("log4j2.configurationFile") == null) {
-      System.setProperty("log4j2.configurationFile", "classpath:io/makeparallel/log4j2-launcher.xml");
-    }
     Map<String, String> opts = Options.parse(args);
     Path lock = opts.containsKey("lock") ? Path.of(opts.get("lock")) : null;
     try {
@@ -154,7 +157,7 @@ public final class Daemon {
   }
 
   private void handle(SocketChannel ch) {
-    OutputStream out = Channels.newOutputStream(ch);
+    OutputStream out = Frames.output(ch);
     boolean runStarted = false;
     try {
       if (!SocketDirs.samePeer(ch, self)) {
@@ -162,7 +165,7 @@ public final class Daemon {
         Frames.write(out, Frames.REFUSED, Frames.ofText("another user's daemon"));
         return;
       }
-      Frames.Frame f = Frames.read(Channels.newInputStream(ch));
+      Frames.Frame f = Frames.read(Frames.input(ch));
       if (f == null) {
         return;
       }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +93,44 @@ public final class Frames {
 
   public static byte[] ofText(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The channel as an input stream. Not {@code Channels.newInputStream}: on JDK 17 its reads hold
+   * the channel's blocking lock, so a blocked read stops every write from another thread (the
+   * stdin relay and Ctrl-C both write while a reader waits).
+   */
+  public static InputStream input(SocketChannel ch) {
+    return new InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) <= 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return len == 0 ? 0 : ch.read(ByteBuffer.wrap(b, off, len));
+      }
+    };
+  }
+
+  /** The channel as an output stream (see {@link #input} for why not {@code Channels}). */
+  public static OutputStream output(SocketChannel ch) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+      }
+    };
   }
 
   /** Reads one frame; null at a clean end of stream (between frames). */

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,8 +47,8 @@ final class Session {
 
   Session(SocketChannel channel) {
     this.channel = channel;
-    this.fromClient = Channels.newInputStream(channel);
-    this.toClient = Channels.newOutputStream(channel);
+    this.fromClient = Frames.input(channel);
+    this.toClient = Frames.output(channel);
     this.stdin = new StdinRelay(this);
   }
 
@@ -170,7 +169,14 @@ final class Session {
   private void writeLoop() {
     try {
       while (true) {
-        Frames.Frame f = outbox.take();
+        Frames.Frame f = outbox.poll(200, TimeUnit.MILLISECONDS);
+        if (f == null) {
+          // The client may have gone between the exit frame and END (which is then dropped).
+          if (clientGone && exitSent.get()) {
+            return;
+          }
+          continue;
+        }
         if (f == END) {
           return;
         }
