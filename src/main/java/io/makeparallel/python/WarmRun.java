@@ -67,31 +67,66 @@ public final class WarmRun {
     this.errText = new PrintStream(err, true, StandardCharsets.UTF_8);
   }
 
+  /** How a warm run's context is built (its standby is built the same way). */
+  static PythonContextBuilder builder(TaskRuntime rt, Map<String, String> environment, Path cwd,
+      StdStreams streams) {
+    return PythonContexts.builder(rt)
+        .allowFileWrites(true)
+        .allowProcesses(true)
+        .environment(environment)
+        // This run's worker interpreters and subprocesses get these streams too.
+        .streams(streams)
+        .customize(b -> b.currentWorkingDirectory(cwd)
+            .option("python.InstallSignalHandlers", "false"))
+        // A script evaluated as a Source (below) raises SystemExit as an exception to the
+        // launch module with this flag, instead of exiting the whole context (python -i does
+        // the same); the end of the script then waits for tasks as after any other exit.
+        .thisContextOnly(b -> b.option("python.InspectFlag", "true"))
+        .eagerThreadingImport(false)
+        .diagnostics(true);
+  }
+
+  /**
+   * Prepares the context of the next run while the daemon is idle, for this environment and
+   * working directory (a run with others builds its own). Returns at once.
+   */
+  public static void prepareNext(Map<String, String> environment, Path cwd) {
+    WarmStandby.prepare(environment, cwd);
+  }
+
   /** Runs the program to its end (tasks and non-daemon threads included); its exit status. */
   public int run() {
     Launcher.Target t = Launcher.parse(argv.toArray(new String[0]), cwd, errText);
     if (t.mode() == null) {
       return t.status();
     }
-    TaskRuntime rt = io.makeparallel.TaskRuntime.builder().build();
-    InterpreterBackend.register(rt);
-    runtime = rt;
+    WarmStandby standby = WarmStandby.take(environment, cwd);
+    if (standby == null) {
+      TaskRuntime rt = io.makeparallel.TaskRuntime.builder().build();
+      InterpreterBackend.register(rt);
+      runtime = rt;
+      return runIn(rt, t, null);
+    }
+    standby.relay.bind(in, out, err);
+    runtime = standby.runtime;
+    context = standby.context;
+    java.util.concurrent.CompletableFuture<Integer> status = new java.util.concurrent.CompletableFuture<>();
+    standby.execute(() -> status.complete(runIn(standby.runtime, t, standby.context)));
+    while (true) {
+      try {
+        return status.get();
+      } catch (InterruptedException e) {
+        // the run ends through cancel(), never by interrupting the caller; keep waiting
+      } catch (java.util.concurrent.ExecutionException e) {
+        return 1; // runIn catches what it can; this is an Error
+      }
+    }
+  }
+
+  /** Runs in {@code ready}, or a context built here when null; closes both at the end. */
+  private int runIn(TaskRuntime rt, Launcher.Target t, Context ready) {
     try {
-      Context ctx = PythonContexts.builder(rt)
-          .allowFileWrites(true)
-          .allowProcesses(true)
-          .environment(environment)
-          // This run's worker interpreters and subprocesses get these streams too.
-          .streams(new StdStreams(in, out, err))
-          .customize(b -> b.currentWorkingDirectory(cwd)
-              .option("python.InstallSignalHandlers", "false"))
-          // A script evaluated as a Source (below) raises SystemExit as an exception to the
-          // launch module with this flag, instead of exiting the whole context (python -i does
-          // the same); the end of the script then waits for tasks as after any other exit.
-          .thisContextOnly(b -> b.option("python.InspectFlag", "true"))
-          .eagerThreadingImport(false)
-          .diagnostics(true)
-          .build();
+      Context ctx = ready != null ? ready : builder(rt, environment, cwd, new StdStreams(in, out, err)).build();
       context = ctx;
       if (forced.get() != NONE) {
         return forced.get(); // cancelled while the context was being built
