@@ -147,8 +147,9 @@ class DaemonTest {
         "print(helper.VALUE, mp.parallel_map(helper.value, [0], backend='interpreters'))",
         "");
     write("stale/main.py", main);
-    write("stale/helper.py", "VALUE = 1\ndef value(_):\n    return VALUE\n");
-    assertEquals("1 [1]\n", h.run("stale/main.py").out());
+    // The worker interpreter's print reaches this run's client too.
+    write("stale/helper.py", "VALUE = 1\ndef value(_):\n    print('in worker', flush=True)\n    return VALUE\n");
+    assertEquals("in worker\n1 [1]\n", h.run("stale/main.py").out());
     write("stale/helper.py", "VALUE = 222\ndef value(_):\n    return VALUE\n");
     DaemonHarness.Run r = h.run("stale/main.py");
     assertEquals("222 [222]\n", r.out(), r::err);
