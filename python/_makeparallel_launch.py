@@ -69,10 +69,12 @@ def _apply_terminals(terminals):
     os.isatty = isatty
 
 
-def main(mode, target, argv, terminals=""):
+def main(mode, target, argv, terminals="", run_source=None):
     """Run ``target`` as ``mode`` ("script", "code" or "module"); return the exit status.
 
     ``terminals`` names the standard file descriptors that are terminals ("012" in a terminal).
+    ``run_source``, when given (the warm daemon), runs the script file in ``__main__`` as a
+    polyglot Source the engine caches, so a script run again reuses its compiled code.
     """
     argv = [str(a) for a in argv]
     _apply_terminals(str(terminals))
@@ -80,8 +82,11 @@ def main(mode, target, argv, terminals=""):
         if mode == "script":
             sys.argv = [target] + argv
             sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
-            import runpy
-            runpy.run_path(target, run_name="__main__")
+            if run_source is not None:
+                run_source()
+            else:
+                import runpy
+                runpy.run_path(target, run_name="__main__")
         elif mode == "code":
             sys.argv = ["-c"] + argv
             sys.path.insert(0, "")
@@ -122,7 +127,11 @@ def install_exit(halt):
     import posix
 
     def _exit(status):
-        halt(operator.index(status))
+        status = operator.index(status)
+        halt(status)
+        # A warm daemon's halt ends only this run (its context is being cancelled) and returns:
+        # stop this thread's Python code here as well, as _exit(2) would never return.
+        raise SystemExit(status)
 
     # Pickled by reference as posix._exit: a task shipping it to a worker interpreter gets the
     # worker's own os._exit there, not this launcher's halt.

@@ -335,7 +335,8 @@ public final class Bridge {
    */
   @HostAccess.Export
   public String defaultBackend() {
-    return DEFAULT_BACKEND;
+    // A warm daemon's run: the client's MAKEPARALLEL_BACKEND, not the daemon's.
+    return policy.variables == null ? DEFAULT_BACKEND : backendFrom(policy.variables.get("MAKEPARALLEL_BACKEND"));
   }
 
   static String backendFrom(String setting) {

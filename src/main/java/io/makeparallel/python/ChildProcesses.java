@@ -28,12 +28,24 @@ final class ChildProcesses implements ProcessHandler {
   private static final Logger LOG = LogManager.getLogger(ChildProcesses.class);
 
   private final Set<Process> started = ConcurrentHashMap.newKeySet();
+  /** Where inherited stdio goes (a warm daemon's run), or null for this process's own. */
+  private final StdStreams streams;
+
+  ChildProcesses() {
+    this(null);
+  }
+
+  /** {@code streams}: what "inherited" stdio means for the children, null for the process's. */
+  ChildProcesses(StdStreams streams) {
+    this.streams = streams;
+  }
 
   @Override
   public Process start(ProcessCommand command) throws IOException {
+    boolean ownIn = streams != null && command.getInputRedirect().equals(Redirect.INHERIT);
     ProcessBuilder pb = new ProcessBuilder(command.getCommand())
         .redirectErrorStream(command.isRedirectErrorStream())
-        .redirectInput(translate(command.getInputRedirect()))
+        .redirectInput(ownIn ? ProcessBuilder.Redirect.PIPE : translate(command.getInputRedirect()))
         .redirectOutput(translate(command.getOutputRedirect()))
         .redirectError(translate(command.getErrorRedirect()));
     pb.environment().clear();
@@ -44,8 +56,12 @@ final class ChildProcesses implements ProcessHandler {
     started.removeIf(p -> !p.isAlive());
     Process p = pb.start();
     started.add(p);
-    OutputStream out = streamOf(command.getOutputRedirect());
-    OutputStream err = command.isRedirectErrorStream() ? null : streamOf(command.getErrorRedirect());
+    OutputStream out = streamOf(command.getOutputRedirect(), streams == null ? null : streams.out());
+    OutputStream err = command.isRedirectErrorStream() ? null
+        : streamOf(command.getErrorRedirect(), streams == null ? null : streams.err());
+    if (ownIn) {
+      feed(p, streams.in(), command.getCommand().get(0));
+    }
     if (out == null && err == null) {
       return p;
     }
@@ -78,15 +94,40 @@ final class ChildProcesses implements ProcessHandler {
     return n;
   }
 
-  private static ProcessBuilder.Redirect translate(Redirect r) {
-    if (r.equals(Redirect.INHERIT)) {
+  /**
+   * Copies the run's stdin into the child until either ends. The copier may have asked for one
+   * more chunk when the child exits; that chunk is lost, as a child's unread pipe buffer is.
+   */
+  private static void feed(Process p, InputStream in, String name) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      try (OutputStream to = p.getOutputStream()) {
+        int n;
+        while (p.isAlive() && (n = in.read(buf)) >= 0) {
+          to.write(buf, 0, n);
+          to.flush();
+        }
+      } catch (IOException e) {
+        LOG.debug("feeding the stdin of {}: {}", name, e.toString());
+      }
+    }, "makeparallel-subprocess-" + name + " [stdin]");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private ProcessBuilder.Redirect translate(Redirect r) {
+    if (r.equals(Redirect.INHERIT) && streams == null) {
       return ProcessBuilder.Redirect.INHERIT;
     }
     return ProcessBuilder.Redirect.PIPE; // PIPE, or a stream we copy into
   }
 
-  private static OutputStream streamOf(Redirect r) {
-    return r.equals(Redirect.INHERIT) || r.equals(Redirect.PIPE) ? null : r.getOutputStream();
+  /** The stream to copy output into, or null when the process's own (inherit) or a pipe. */
+  private static OutputStream streamOf(Redirect r, OutputStream inherited) {
+    if (r.equals(Redirect.INHERIT)) {
+      return inherited;
+    }
+    return r.equals(Redirect.PIPE) ? null : r.getOutputStream();
   }
 
   /** A process whose stdout and/or stderr are copied into the streams polyglot asked for. */

@@ -2,6 +2,7 @@ package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.graalvm.polyglot.Context;
@@ -29,11 +30,26 @@ final class ContextPolicy {
   final boolean environment;
   final boolean diagnostics;
   final List<String> extraPath;
+  /**
+   * With {@link #environment}: exactly these variables (a warm daemon's run gets its client's
+   * environment, not the daemon's); null means the process environment.
+   */
+  final Map<String, String> variables;
+  /** A warm daemon run's standard streams, or null for the process's. */
+  final StdStreams streams;
   /** The builder's customizer, or null for none; compared by identity. */
   final Consumer<Context.Builder> customizer;
 
   ContextPolicy(boolean fullHostAccess, boolean fileWrites, boolean processes, boolean environment,
       boolean diagnostics, List<String> extraPath, Consumer<Context.Builder> customizer) {
+    this(fullHostAccess, fileWrites, processes, environment, diagnostics, extraPath, null, null, customizer);
+  }
+
+  ContextPolicy(boolean fullHostAccess, boolean fileWrites, boolean processes, boolean environment,
+      boolean diagnostics, List<String> extraPath, Map<String, String> variables, StdStreams streams,
+      Consumer<Context.Builder> customizer) {
+    this.variables = variables == null ? null : Map.copyOf(variables);
+    this.streams = streams;
     this.fullHostAccess = fullHostAccess;
     this.fileWrites = fileWrites;
     this.processes = processes;
@@ -51,6 +67,12 @@ final class ContextPolicy {
         .allowProcesses(processes)
         .inheritEnvironment(environment)
         .diagnostics(diagnostics);
+    if (variables != null) {
+      b.environment(variables);
+    }
+    if (streams != null) {
+      b.streams(streams);
+    }
     for (String p : extraPath) {
       b.addPythonPath(java.nio.file.Path.of(p));
     }
@@ -66,19 +88,21 @@ final class ContextPolicy {
         && fullHostAccess == p.fullHostAccess && fileWrites == p.fileWrites
         && processes == p.processes && environment == p.environment
         && diagnostics == p.diagnostics && extraPath.equals(p.extraPath)
+        && Objects.equals(variables, p.variables) && streams == p.streams
         && customizer == p.customizer;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(fullHostAccess, fileWrites, processes, environment, diagnostics, extraPath,
-        System.identityHashCode(customizer));
+    return Objects.hash(fullHostAccess, fileWrites, processes, environment, diagnostics, extraPath, variables,
+        System.identityHashCode(streams), System.identityHashCode(customizer));
   }
 
   @Override
   public String toString() {
     return "ContextPolicy[hostAccess=" + (fullHostAccess ? "all" : "bridge") + ", fileWrites=" + fileWrites
-        + ", processes=" + processes + ", environment=" + environment + ", diagnostics=" + diagnostics
-        + ", extraPath=" + extraPath + ", customizer=" + (customizer == null ? "none" : "set") + "]";
+        + ", processes=" + processes + ", environment=" + environment
+        + (variables == null ? "" : " (" + variables.size() + " given)") + ", diagnostics=" + diagnostics
+        + ", extraPath=" + extraPath + (streams == null ? "" : ", own streams") + ", customizer=" + (customizer == null ? "none" : "set") + "]";
   }
 }

@@ -64,7 +64,7 @@ final class InterpreterWorker {
    * of {@code policy}.
    */
   static Prepared prepare(TaskRuntime runtime, ContextPolicy policy) {
-    ChildProcesses children = new ChildProcesses();
+    ChildProcesses children = new ChildProcesses(policy.streams);
     Context ctx = policy.builder(runtime)
         .processHandler(children)
         .build();

@@ -2,6 +2,7 @@ package io.makeparallel.python;
 
 import io.makeparallel.MakeParallel;
 import io.makeparallel.TaskRuntime;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -28,34 +29,42 @@ public final class Launcher {
   }
 
   static int run(String[] argv) {
-    if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help")) {
-      System.err.println(USAGE);
-      return argv.length == 0 ? 2 : 0;
-    }
-    PythonContexts.Mode mode;
-    String target;
-    List<String> rest;
-    if (argv[0].equals("-c") || argv[0].equals("-m")) {
-      if (argv.length < 2) {
-        System.err.println("makeparallel: argument expected for the " + argv[0] + " option");
-        return 2;
-      }
-      mode = argv[0].equals("-c") ? PythonContexts.Mode.CODE : PythonContexts.Mode.MODULE;
-      target = argv[1];
-      rest = Arrays.asList(argv).subList(2, argv.length);
-    } else {
-      mode = PythonContexts.Mode.SCRIPT;
-      Path script = Paths.get(argv[0]);
-      if (!Files.isRegularFile(script)) {
-        System.err.println("makeparallel: can't open file '" + argv[0] + "': No such file or directory");
-        return 2;
-      }
-      target = script.toAbsolutePath().toString();
-      rest = Arrays.asList(argv).subList(1, argv.length);
+    Target t = parse(argv, Paths.get(""), System.err);
+    if (t.mode() == null) {
+      return t.status();
     }
     TaskRuntime runtime = MakeParallel.runtime();
     announceRuntime();
-    return PythonContexts.runMain(runtime, mode, target, rest, true, true);
+    return PythonContexts.runMain(runtime, t.mode(), t.target(), t.rest(), true, true);
+  }
+
+  /** What the arguments ask to run; {@code mode} null: nothing, exit with {@code status}. */
+  record Target(int status, PythonContexts.Mode mode, String target, List<String> rest) {}
+
+  /**
+   * Reads the launcher's arguments as {@code python} does; a script path is taken relative to
+   * {@code cwd} (a warm daemon runs for a client elsewhere). Usage errors go to {@code err}.
+   */
+  static Target parse(String[] argv, Path cwd, PrintStream err) {
+    if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help")) {
+      err.println(USAGE);
+      return new Target(argv.length == 0 ? 2 : 0, null, null, null);
+    }
+    if (argv[0].equals("-c") || argv[0].equals("-m")) {
+      if (argv.length < 2) {
+        err.println("makeparallel: argument expected for the " + argv[0] + " option");
+        return new Target(2, null, null, null);
+      }
+      return new Target(0, argv[0].equals("-c") ? PythonContexts.Mode.CODE : PythonContexts.Mode.MODULE,
+          argv[1], Arrays.asList(argv).subList(2, argv.length));
+    }
+    Path script = cwd.resolve(argv[0]);
+    if (!Files.isRegularFile(script)) {
+      err.println("makeparallel: can't open file '" + argv[0] + "': No such file or directory");
+      return new Target(2, null, null, null);
+    }
+    return new Target(0, PythonContexts.Mode.SCRIPT, script.toAbsolutePath().toString(),
+        Arrays.asList(argv).subList(1, argv.length));
   }
 
   private static void announceRuntime() {

@@ -4,6 +4,7 @@ import io.makeparallel.TaskRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.graalvm.polyglot.Context;
@@ -35,11 +36,14 @@ public final class PythonContextBuilder {
   private boolean readOnlyFiles = true;
   private boolean allowProcesses;
   private boolean inheritEnvironment;
+  private Map<String, String> variables;
+  private StdStreams streams;
   private boolean eagerThreadingImport = true;
   private boolean diagnostics;
   private ProcessHandler processHandler;
   private final List<String> extraPath = new ArrayList<>();
   private Consumer<Context.Builder> customizer;
+  private Consumer<Context.Builder> thisContextOnly;
 
   PythonContextBuilder(TaskRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -65,6 +69,25 @@ public final class PythonContextBuilder {
   /** Python's {@code os.environ} sees the process environment (default: empty). */
   public PythonContextBuilder inheritEnvironment(boolean value) {
     this.inheritEnvironment = value;
+    return this;
+  }
+
+  /**
+   * Python's {@code os.environ} is exactly {@code vars} (implies {@link #inheritEnvironment}):
+   * a warm daemon's run sees its client's environment, never the daemon's own.
+   */
+  PythonContextBuilder environment(Map<String, String> vars) {
+    this.variables = Map.copyOf(vars);
+    this.inheritEnvironment = true;
+    return this;
+  }
+
+  /**
+   * The context's stdin/stdout/stderr, also for the subprocesses it starts with inherited
+   * stdio and for its worker interpreters (a warm daemon's run talks to its client only).
+   */
+  PythonContextBuilder streams(StdStreams s) {
+    this.streams = Objects.requireNonNull(s, "streams");
     return this;
   }
 
@@ -110,10 +133,19 @@ public final class PythonContextBuilder {
     return this;
   }
 
+  /**
+   * Options for the context built here only, never for its worker interpreters (not part of
+   * its {@link ContextPolicy}): a warm run's main program needs GraalPy's inspect flag.
+   */
+  PythonContextBuilder thisContextOnly(Consumer<Context.Builder> hook) {
+    this.thisContextOnly = Objects.requireNonNull(hook, "hook");
+    return this;
+  }
+
   /** What this builder would build now, as an immutable value (see {@link ContextPolicy}). */
   ContextPolicy policy() {
     return new ContextPolicy(fullHostAccess, !readOnlyFiles, allowProcesses, inheritEnvironment,
-        diagnostics, extraPath, customizer);
+        diagnostics, extraPath, variables, streams, customizer);
   }
 
   /** Creates the context, applies the close-hang workaround and installs the bridge. */
@@ -129,16 +161,27 @@ public final class PythonContextBuilder {
         .allowCreateThread(true)
         .allowIO(io)
         .allowCreateProcess(allowProcesses)
-        .allowEnvironmentAccess(inheritEnvironment ? EnvironmentAccess.INHERIT : EnvironmentAccess.NONE)
+        .allowEnvironmentAccess(inheritEnvironment && variables == null ? EnvironmentAccess.INHERIT : EnvironmentAccess.NONE)
         .option("python.PythonPath", String.join(java.io.File.pathSeparator, path));
     if (fullHostAccess) {
       b.allowHostClassLookup(name -> true);
     }
+    if (variables != null) {
+      b.environment(variables); // with access NONE: these and nothing of the process's
+    }
+    if (streams != null) {
+      b.in(streams.in()).out(streams.out()).err(streams.err());
+    }
     if (processHandler != null) {
       b.processHandler(processHandler);
+    } else if (streams != null) {
+      b.processHandler(new ChildProcesses(streams));
     }
     if (customizer != null) {
       customizer.accept(b);
+    }
+    if (thisContextOnly != null) {
+      thisContextOnly.accept(b);
     }
     Context ctx = b.build();
     try {

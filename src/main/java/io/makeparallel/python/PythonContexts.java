@@ -1,6 +1,7 @@
 package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
+import java.io.PrintStream;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -56,25 +57,40 @@ public final class PythonContexts {
     LauncherState.register(ctx);
     int status;
     try {
-      Value launch = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch");
-      if (ownsProcess) {
-        launch.invokeMember("install_exit", (ProxyExecutable) a -> halt(a[0].asInt()));
-      }
-      Value main = launch.getMember("main");
-      status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target,
-          args.toArray(new String[0]), terminals()).asInt();
-      // Like python at exit: let running tasks, callbacks and non-daemon threads finish.
-      ScriptEnd.await(runtime, launch, System.err);
-    } catch (PolyglotException e) {
-      status = statusOf(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      status = 130;
+      status = evalMain(ctx, runtime, mode, target, args, terminals(), System.err,
+          ownsProcess ? a -> halt(a[0].asInt()) : null, null);
     } finally {
       LauncherState.unregister(ctx);
     }
     closeQuietly(ctx);
     return status;
+  }
+
+  /**
+   * Runs a main program in {@code ctx} (built for {@code runtime}) and waits for the end of the
+   * script as python does; returns the exit status. {@code exit}, when given, is what
+   * {@code os._exit(n)} calls with {@code n} from any thread; {@code runSource}, when given, runs
+   * a script file in {@code __main__} instead of {@code runpy}. The caller closes the context.
+   */
+  static int evalMain(Context ctx, TaskRuntime runtime, Mode mode, String target, List<String> args,
+      String terminals, PrintStream err, ProxyExecutable exit, ProxyExecutable runSource) {
+    try {
+      Value launch = ctx.eval("python", "import _makeparallel_launch\n_makeparallel_launch");
+      if (exit != null) {
+        launch.invokeMember("install_exit", exit);
+      }
+      Value main = launch.getMember("main");
+      int status = main.execute(mode.name().toLowerCase(java.util.Locale.ROOT), target,
+          args.toArray(new String[0]), terminals, runSource).asInt();
+      // Like python at exit: let running tasks, callbacks and non-daemon threads finish.
+      ScriptEnd.await(runtime, launch, err);
+      return status;
+    } catch (PolyglotException e) {
+      return statusOf(e, err);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    }
   }
 
   /**
@@ -93,14 +109,14 @@ public final class PythonContexts {
     return null;
   }
 
-  static int statusOf(PolyglotException e) {
+  static int statusOf(PolyglotException e, PrintStream err) {
     if (e.isExit()) {
       return e.getExitStatus();
     }
     if (e.isCancelled() || e.isInterrupted()) {
       return 130;
     }
-    System.err.println(e.getMessage());
+    err.println(e.getMessage());
     return 1;
   }
 

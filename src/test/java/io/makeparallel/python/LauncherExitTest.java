@@ -45,6 +45,7 @@ class LauncherExitTest {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
+    pb.environment().put("MAKEPARALLEL_DAEMON", "0"); // cold runs here; DaemonTest covers the daemon
     pb.environment().putAll(env);
     pb.redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

@@ -35,6 +35,7 @@ class LauncherTest {
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
+    pb.environment().put("MAKEPARALLEL_DAEMON", "0"); // cold runs here; DaemonTest covers the daemon
     pb.environment().putAll(env);
     Path out = tmp.resolve("out.txt");
     Path err = tmp.resolve("err.txt");
@@ -254,6 +255,7 @@ class LauncherTest {
         PythonTestSupport.repo().resolve("makeparallel").toString(), script.toString())
         .redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
+    pb.environment().put("MAKEPARALLEL_DAEMON", "0"); // cold runs here; DaemonTest covers the daemon
     Process p = pb.start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
