@@ -480,15 +480,22 @@ def _prime_start_up_cache(peer, env, cache, variants):
 
 
 def _start_daemon(peer, env):
-    """One cold run that starts the warm daemon, then wait (bounded) until it answers."""
-    peer.proc([LAUNCHER, "-c", "pass"], env)
-    deadline = time.time() + 300
+    """Cold runs until one starts the warm daemon, then wait (bounded) until it answers.
+
+    In a fresh cache folder the launcher first links its runtime image (JIT) in the background
+    and starts no daemon until that exists (the daemon's flags depend on it): a later cold run
+    does, so one is made every 20 s while none answers."""
+    deadline = time.time() + 900
+    next_run = 0
     while time.time() < deadline:
+        if time.time() >= next_run:
+            peer.proc([LAUNCHER, "-c", "pass"], env)
+            next_run = time.time() + 20
         out = peer.proc([LAUNCHER, "--daemon", "status"], env)["stdout_tail"]
         if "idle since" in out:
             return True
         time.sleep(1)
-    log("  (the warm daemon did not answer within 5 min)")
+    log("  (the warm daemon did not answer within 15 min)")
     return False
 
 
