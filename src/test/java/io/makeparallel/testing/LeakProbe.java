@@ -2,7 +2,9 @@ package io.makeparallel.testing;
 
 import java.lang.management.ManagementFactory;
 import java.lang.ref.WeakReference;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -54,6 +56,70 @@ public final class LeakProbe {
       best = Math.min(best, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     }
     return best;
+  }
+
+  /**
+   * Live instances and bytes per class now (the JVM's {@code GC.class_histogram}, which collects
+   * first), for counting what a leak would retain and naming what grew. Empty when the
+   * diagnostic command is unavailable.
+   */
+  public static ClassHistogram classHistogram() {
+    Map<String, long[]> rows = new HashMap<>();
+    try {
+      Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+          "gcClassHistogram", new Object[] {new String[0]},
+          new String[] {String[].class.getName()});
+      for (String line : text.toString().split("\n")) {
+        // "   1:     123456     7890123  java.lang.String (java.base@25)"
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 4 && f[0].endsWith(":")) {
+          long[] row = rows.computeIfAbsent(f[3], k -> new long[2]);
+          row[0] += Long.parseLong(f[1]);
+          row[1] += Long.parseLong(f[2]);
+        }
+      }
+    } catch (Exception | LinkageError e) {
+      // Observation only: a failure message without the histogram is still a failure message.
+    }
+    return new ClassHistogram(rows);
+  }
+
+  /** One class histogram: {class name: {instances, bytes}}. */
+  public record ClassHistogram(Map<String, long[]> rows) {
+    /** Live instances of the class named exactly {@code className}. */
+    public long instances(String className) {
+      long[] row = rows.get(className);
+      return row == null ? 0 : row[0];
+    }
+
+    /**
+     * Bytes held by the Graal compiler's and JVMCI's own classes (and arrays of them): its
+     * graphs and caches live on the Java heap when the compiler comes as jars, and grow with
+     * what it has compiled, not with what a test leaked.
+     */
+    public long compilerBytes() {
+      return rows.entrySet().stream()
+          .filter(e -> e.getKey().contains("jdk.graal.compiler.") || e.getKey().contains("jdk.vm.ci."))
+          .mapToLong(e -> e.getValue()[1])
+          .sum();
+    }
+
+    /** The {@code top} classes whose live bytes grew most since {@code before}. */
+    public String grownSince(ClassHistogram before, int top) {
+      return rows.entrySet().stream()
+          .map(e -> Map.entry(e.getKey(), e.getValue()[1] - before.bytes(e.getKey())))
+          .filter(e -> e.getValue() > 0)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .limit(top)
+          .map(e -> String.format("%s +%.1f MB", e.getKey(), mb(e.getValue())))
+          .collect(Collectors.joining(", "));
+    }
+
+    private long bytes(String className) {
+      long[] row = rows.get(className);
+      return row == null ? 0 : row[1];
+    }
   }
 
   public static double mb(long bytes) {
