@@ -823,6 +823,20 @@ class ParallelMap(Base):
         rest = list(it)
         self.assertEqual(sorted([first] + rest), [2 * i for i in range(10_000)])
 
+    def test_unordered_yields_in_completion_order_and_a_slow_chunk_does_not_hold_the_rest(self):
+        gate = threading.Event()
+
+        def f(x):
+            if x == 0:
+                gate.wait(30)  # the first chunk finishes only after the others came back
+            return x
+
+        it = mp.parallel_map(f, range(6), ordered=False, chunksize=1, max_workers=2)
+        early = [next(it) for _ in range(5)]
+        self.assertEqual(sorted(early), [1, 2, 3, 4, 5])
+        gate.set()
+        self.assertEqual(list(it), [0])
+
     def test_ordered_list_of_any_iterable(self):
         self.assertEqual(mp.parallel_map(str, (i for i in range(5))), ["0", "1", "2", "3", "4"])
         self.assertEqual(mp.parallel_map(abs, [-3, 2, -1]), [3, 2, 1])

@@ -197,7 +197,7 @@ class MapStopsPromptlyTest(unittest.TestCase):
     def test_chunk_size_follows_the_measured_time_per_item(self):
         # White-box, deterministic: the sizes _Run picks for a measured time per item.
         from makeparallel import _map
-        run = _map._Run(abs, abs, iter(()), None, "threads", 2, None, None, "raise", False, 4)
+        run = _map._Run(abs, abs, iter(()), None, "threads", 2, None, None, "raise", False, 4, True)
         self.assertEqual(run._size(), 1, "nothing measured yet: items may be slow")
         run.per_item = 1e-7  # tiny items: grow (by at most 4x a chunk) to the 8192 cap
         sizes = [run._size() for _ in range(9)]
@@ -207,10 +207,10 @@ class MapStopsPromptlyTest(unittest.TestCase):
         self.assertEqual(run._size(), 4)
         run.per_item = 2.0  # slow items: one at a time
         self.assertEqual(run._size(), 1)
-        known = _map._Run(abs, abs, iter(()), 100, "threads", 2, None, None, "raise", False, 4)
+        known = _map._Run(abs, abs, iter(()), 100, "threads", 2, None, None, "raise", False, 4, True)
         known.per_item = 1e-7
         self.assertLessEqual(max(known._size() for _ in range(9)), 13, "capped at 4 chunks a worker")
-        fixed = _map._Run(abs, abs, iter(()), None, "threads", 2, 500, None, "raise", False, 4)
+        fixed = _map._Run(abs, abs, iter(()), None, "threads", 2, 500, None, "raise", False, 4, True)
         fixed.per_item = 2.0
         self.assertEqual(fixed._size(), 500, "an explicit chunksize is kept")
 

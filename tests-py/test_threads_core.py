@@ -323,6 +323,18 @@ class NestedAndShutdown(Base):
         handles = [parent(i) for i in range(4)]
         self.assertEqual([h.get(timeout=60) for h in handles], [3, 6, 9, 12])
 
+    def test_nested_unordered_map_with_every_worker_busy(self):
+        # Each parent waits in the engine for its map's next chunk (TaskGroup.next): the wait
+        # must lend the parent's worker, or two parents on two workers wait for ever.
+        mp.configure_thread_pool(num_threads=2)
+
+        @mp.parallel
+        def parent(x):
+            return sorted(mp.parallel_map(lambda i: x * i, range(50), ordered=False, chunksize=5))
+
+        handles = [parent(i) for i in range(4)]
+        self.assertEqual([h.get(timeout=60) for h in handles], [[x * i for i in range(50)] for x in range(4)])
+
     def test_submit_after_shutdown_raises(self):
         @mp.parallel
         def f():

@@ -3,6 +3,7 @@
 import functools
 
 from . import _validate
+from ._bridge import bridge
 from ._handle import AsyncHandle
 from ._submit import NAN, default_backend, resolve_backend, submit, submit_threads
 
@@ -137,9 +138,13 @@ class ParallelContext:
         self._backend = None if backend is None else resolve_backend(backend)
         self._max_workers = _validate.integer("max_workers", max_workers, minimum=1, allow_none=True)
         self._handles = []
+        self._group = None
         self._open = False
 
     def __enter__(self):
+        # The engine's group of this block's tasks: it holds max_workers (slots), and cancels
+        # queued tasks before running ones when the body raised.
+        self._group = bridge.newGroup(self._max_workers or 0, None)
         self._open = True
         return self
 
@@ -153,7 +158,7 @@ class ParallelContext:
         if kwargs is not None and not isinstance(kwargs, dict):
             raise TypeError("kwargs must be a dict, got %s" % type(kwargs).__name__)
         if self._max_workers is not None:
-            self._throttle()
+            self._group.awaitSlot(None)  # blocks in the engine, GIL released
         target = getattr(func, "__makeparallel_target__", func)
         # A function already decorated keeps its decorator's options; the context's own
         # backend and timeout, when given, win (API.md §2).
@@ -164,15 +169,9 @@ class ParallelContext:
         h = submit(target, args, kwargs or {}, name=name, backend=backend, timeout=timeout,
                    priority=opts.get("priority", 0), retries=opts.get("retries", 0),
                    priority_launcher=opts.get("priority_launcher", False))
+        self._group.add(h._h)
         self._handles.append(h)
         return h
-
-    def _throttle(self):
-        while True:
-            running = [h for h in self._handles if not h.done()]
-            if len(running) < self._max_workers:
-                return
-            running[0].wait(0.05)
 
     def handles(self):
         return list(self._handles)
@@ -180,13 +179,7 @@ class ParallelContext:
     def __exit__(self, exc_type, exc, tb):
         self._open = False
         if exc_type is not None:
-            # Queued tasks first: cancelling a running one frees a worker that would
-            # otherwise start the next queued task.
-            for h in self._handles:
-                if not h.running():
-                    h.cancel()
-            for h in self._handles:
-                h.cancel()
+            self._group.cancelAll()  # queued tasks first, then running ones
         for h in self._handles:
             h.wait()
         return False

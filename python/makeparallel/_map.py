@@ -188,7 +188,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     # the interpreters backend) in a few bytes instead of a few bytes per item.
     source = items if type(items) is range else iter(items)
     run = _Run(func, shipped, source, total, backend, workers, chunksize, timeout, on_error, progress,
-               in_flight)
+               in_flight, ordered)
     if ordered:
         return run.collect()
     return run.unordered()
@@ -196,7 +196,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
 
 class _Run:
     def __init__(self, func, shipped, it, total, backend, workers, chunksize, timeout, on_error, progress,
-                 in_flight):
+                 in_flight, ordered):
         self.func = func
         self.shipped = shipped
         self.name = getattr(func, "__qualname__", None) or "map"
@@ -218,11 +218,15 @@ class _Run:
         self.on_fail = None
         if on_error == "raise":
             self.on_fail = self._stop_after if backend == "threads" else True
-        self.deadline = None if timeout is None else time.monotonic() + timeout
+        # The engine's group of this map's chunks: it owns the map's deadline, hands chunks back
+        # in the order they finish (unordered) and cancels queued chunks before running ones.
+        self.group = bridge.newGroup(0, None if timeout is None else float(timeout))
         self.timeout = timeout
         self.on_error = on_error
         self.progress = _Progress(total, progress)
         self.window = collections.deque()  # (start_index, items_count, handle, stop flag)
+        # Unordered: window entries by their index in the group (ordered reads the window).
+        self.by_member = None if ordered else {}
         self.index = 0
         self.exhausted = False
 
@@ -260,16 +264,18 @@ class _Run:
             chunk = self._chunk()
             if not chunk:
                 break
-            left = None
-            if self.deadline is not None:
-                left = self.deadline - time.monotonic()
-                if left <= 0:
-                    raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
+            left = self.group.remaining()
+            if left is not None and left <= 0:
+                raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
             live = [True]
             with self.lives_lock:
                 self.lives[self.index] = live
             h = self._submit(chunk, left, live)
-            self.window.append((self.index, len(chunk), h, live))
+            entry = (self.index, len(chunk), h, live)
+            self.window.append(entry)
+            member = self.group.add(h._h)
+            if self.by_member is not None:
+                self.by_member[member] = entry
             self.index += len(chunk)
 
     def _submit(self, chunk, left, live):
@@ -284,8 +290,7 @@ class _Run:
         with self.lives_lock:
             for live in self.lives.values():
                 live.clear()
-        for _, _, h, _ in self.window:
-            h.cancel()
+        self.group.cancelAll()
 
     def _settle(self, start, count, h):
         """Waits for a chunk: ``(values, errors)``, errors None or {position in chunk: exception}."""
@@ -356,12 +361,11 @@ class _Run:
             self.progress.close()
 
     def _pop_first_done(self):
-        while True:
-            for i, entry in enumerate(self.window):
-                if entry[2].done():
-                    del self.window[i]
-                    return entry
-            self.window[0][2].wait(0.01)
+        # Blocks in the engine until the next chunk finishes (a chunk given the map's timeout
+        # times out by itself, so this returns).
+        entry = self.by_member.pop(self.group.next(None))
+        self.window.remove(entry)
+        return entry
 
     def _lowest_error(self, idx, exc):
         # An earlier chunk may still fail at a lower index; settle those first.

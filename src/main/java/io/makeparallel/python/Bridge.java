@@ -4,6 +4,7 @@ import io.makeparallel.MakeParallelException;
 import io.makeparallel.MemoryLimitException;
 import io.makeparallel.ShutdownException;
 import io.makeparallel.TaskCancelledException;
+import io.makeparallel.TaskGroup;
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.internal.Backend;
 import io.makeparallel.internal.TaskExecution;
@@ -197,6 +198,16 @@ public final class Bridge {
     } catch (RuntimeException e) {
       return fault(e);
     }
+  }
+
+  /**
+   * A new group of this guest's handles (what a map, a {@code ParallelContext} or a gather
+   * waits on): {@code slotLimit} members unfinished at once (0: no limit), a deadline
+   * {@code timeoutSeconds} from now (None: none).
+   */
+  @HostAccess.Export
+  public HostGroup newGroup(int slotLimit, Double timeoutSeconds) {
+    return new HostGroup(new TaskGroup(slotLimit, timeoutSeconds == null ? null : duration(timeoutSeconds)));
   }
 
   @HostAccess.Export

@@ -54,6 +54,8 @@ public final class Task {
   private boolean released;
   private Runnable runningCanceller;
   private List<Consumer<Task>> listeners = new ArrayList<>();
+  /** {@link #whenResolved} hooks; null once resolved. Guarded by this. */
+  private List<Consumer<Task>> inlineHooks = new ArrayList<>();
   private final List<DoubleConsumer> progressListeners = new ArrayList<>();
   private volatile Runnable releaser = () -> {};
 
@@ -190,6 +192,7 @@ public final class Task {
 
   private boolean resolve(TaskState to, Object value, Object cause) {
     List<Consumer<Task>> toRun;
+    List<Consumer<Task>> inline;
     Runnable stopper = null;
     synchronized (this) {
       if (state.isTerminal()) {
@@ -209,6 +212,8 @@ public final class Task {
       state = to;
       toRun = listeners;
       listeners = null;
+      inline = inlineHooks;
+      inlineHooks = null;
       if (!started) {
         body = null;
       }
@@ -220,6 +225,9 @@ public final class Task {
     resolved.countDown();
     if (!started) {
       codeReturned.countDown();
+    }
+    for (Consumer<Task> hook : inline) {
+      fire(hook);
     }
     if (stopper != null) {
       runGuarded("hard cancel", stopper);
@@ -268,6 +276,24 @@ public final class Task {
       }
     }
     fire(listener);
+  }
+
+  /**
+   * Runs {@code hook} once when the task resolves, on the thread that resolves it, right after
+   * waiters can see the outcome (or now, on the calling thread, if it already has). For the
+   * engine's own bookkeeping ({@code TaskGroup}'s completion queue): a hook must be quick and
+   * never block; one that throws is logged and ignored. User callbacks belong in
+   * {@link #whenDone}, which runs them on the callback executor.
+   */
+  public void whenResolved(Consumer<Task> hook) {
+    Objects.requireNonNull(hook, "hook");
+    synchronized (this) {
+      if (inlineHooks != null) {
+        inlineHooks.add(hook);
+        return;
+      }
+    }
+    fire(hook);
   }
 
   private void fire(Consumer<Task> listener) {
