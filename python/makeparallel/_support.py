@@ -1,14 +1,9 @@
-"""Small services the pure-Python parts of the package share: logging and metrics.
+"""Small services the pure-Python parts of the package share: logging and metrics, in Java.
 
-Both forward to the Java runtime when it is present (the normal case under the launcher or
-an embedding context) and fall back to stderr / an in-process table otherwise, so the
-synchronous decorators can also be exercised on a plain interpreter.
+The package cannot be imported without the Java runtime (``_bridge`` raises ImportError), so
+these forward to it unconditionally: one logger and one metrics table, the engine's.
 """
 
-import sys
-import time
-
-_LEVELS = ("trace", "debug", "info", "warn", "error")
 _bridge = None
 
 
@@ -20,23 +15,9 @@ def _attach(bridge):
 
 def log(level, message):
     """Log ``message`` at ``level`` (one of trace/debug/info/warn/error) via makeparallel's logger."""
-    if _bridge is not None:
-        _bridge.log(level, str(message))
-        return
-    if level in ("warn", "error"):
-        stamp = time.strftime("%H:%M:%S")
-        print("%s %s makeparallel - %s" % (stamp, level.upper(), message), file=sys.stderr)
-
-
-_fallback_metrics = {}
+    _bridge.log(level, str(message))
 
 
 def record_metric(name, elapsed_ms, ok):
     """Record one finished call of ``name`` taking ``elapsed_ms`` milliseconds."""
-    if _bridge is not None:
-        _bridge.recordMetric(str(name), float(elapsed_ms), bool(ok))
-        return
-    row = _fallback_metrics.setdefault(name, [0, 0, 0, 0.0])
-    row[0] += 1
-    row[1 if ok else 2] += 1
-    row[3] += elapsed_ms
+    _bridge.recordMetric(str(name), float(elapsed_ms), bool(ok))

@@ -131,7 +131,7 @@ public final class TaskRuntime implements AutoCloseable {
     Backend backend = backend(spec.backend());
     for (Task d : spec.dependsOn()) {
       if (d == null) {
-        throw new IllegalArgumentException("depends_on must contain task handles, got None");
+        throw new IllegalArgumentException("dependsOn must not contain null");
       }
     }
     if (shutdown) {
@@ -265,10 +265,10 @@ public final class TaskRuntime implements AutoCloseable {
   /** Resizes the threads backend's pool (and sets the stack size of threads it starts later). */
   public void configureThreadPool(int numThreads, long stackSize) {
     if (numThreads < 1) {
-      throw new IllegalArgumentException("num_threads must be >= 1, got " + numThreads);
+      throw new IllegalArgumentException("numThreads must be >= 1, got " + numThreads);
     }
     if (stackSize < 0) {
-      throw new IllegalArgumentException("stack_size must be >= 0, got " + stackSize);
+      throw new IllegalArgumentException("stackSize must be >= 0, got " + stackSize);
     }
     threadPoolSize = numThreads;
     threadStackSize = stackSize;

@@ -762,9 +762,9 @@ class TaskRuntimeTest {
   void configureThreadPoolValidatesAndResizes() throws InterruptedException {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> rt.configureThreadPool(0, 0));
-    assertTrue(e.getMessage().contains("num_threads") && e.getMessage().contains("0"));
+    assertTrue(e.getMessage().contains("numThreads") && e.getMessage().contains("0"));
     e = assertThrows(IllegalArgumentException.class, () -> rt.configureThreadPool(2, -1));
-    assertTrue(e.getMessage().contains("stack_size"), e.getMessage());
+    assertTrue(e.getMessage().contains("stackSize"), e.getMessage());
     assertEquals(2, rt.threadPoolSize());
 
     assertNull(rt.existingBackend("threads"), "the backend is created on first use");

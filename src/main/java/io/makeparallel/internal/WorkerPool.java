@@ -60,7 +60,7 @@ public final class WorkerPool {
 
   private static int requirePositive(int size) {
     if (size < 1) {
-      throw new IllegalArgumentException("num_threads must be >= 1, got " + size);
+      throw new IllegalArgumentException("size must be >= 1, got " + size);
     }
     return size;
   }

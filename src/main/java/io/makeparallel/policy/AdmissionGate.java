@@ -25,7 +25,7 @@ public final class AdmissionGate {
   /** Sets the limit; {@code null} removes it. */
   public void setLimit(Integer max) {
     if (max != null && max < 1) {
-      throw new IllegalArgumentException("max_concurrent_tasks must be >= 1 or None, got " + max);
+      throw new IllegalArgumentException("max must be >= 1 or null (no limit), got " + max);
     }
     lock.lock();
     try {

@@ -44,10 +44,10 @@ public final class MemoryGuard {
    */
   public void configure(Double maxPercent, double waitSeconds) {
     if (maxPercent != null && (maxPercent.isNaN() || maxPercent <= 0 || maxPercent > 100)) {
-      throw new IllegalArgumentException("max_memory_percent must be between 0 and 100");
+      throw new IllegalArgumentException("maxPercent must be in (0, 100] or null (no limit), got " + maxPercent);
     }
     if (!Double.isFinite(waitSeconds) || waitSeconds < 0) {
-      throw new IllegalArgumentException("wait must be a finite number >= 0, got " + waitSeconds);
+      throw new IllegalArgumentException("waitSeconds must be a finite number >= 0, got " + waitSeconds);
     }
     this.waitNanos = (long) Math.min(waitSeconds * 1e9, Long.MAX_VALUE / 4.0);
     this.limitPercent = maxPercent == null ? Double.NaN : maxPercent;

@@ -83,7 +83,7 @@ class WorkerPoolTest {
   void rejectsNonPositiveSize() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new WorkerPool("x", 0, TaskExecution::runHere));
-    assertTrue(e.getMessage().contains("num_threads") && e.getMessage().contains("0"),
+    assertTrue(e.getMessage().contains("size must be >= 1") && e.getMessage().contains("0"),
         e.getMessage());
     WorkerPool p = pool(1);
     assertThrows(IllegalArgumentException.class, () -> p.resize(-1, 0));

@@ -228,7 +228,7 @@ class AdmissionGateTest {
     gate.setLimit(3);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> gate.setLimit(bad));
-    assertTrue(e.getMessage().contains("max_concurrent_tasks"), e.getMessage());
+    assertTrue(e.getMessage().contains("max must be >= 1"), e.getMessage());
     assertTrue(e.getMessage().contains(String.valueOf(bad)), e.getMessage());
     assertEquals(3, gate.limit(), "a rejected limit leaves the old one");
   }

@@ -196,7 +196,7 @@ class MemoryGuardTest {
     guard.configure(60.0, 2.0);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> guard.configure(bad, 1.0));
-    assertEquals("max_memory_percent must be between 0 and 100", e.getMessage());
+    assertTrue(e.getMessage().startsWith("maxPercent must be in (0, 100]"), e.getMessage());
     assertEquals(60.0, guard.limitPercent(), "a rejected configuration changes nothing");
   }
 
@@ -207,7 +207,7 @@ class MemoryGuardTest {
     guard.configure(60.0, 2.0);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> guard.configure(70.0, bad));
-    assertTrue(e.getMessage().startsWith("wait must be a finite number >= 0"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("waitSeconds must be a finite number >= 0"), e.getMessage());
     assertTrue(e.getMessage().contains(String.valueOf(bad)), e.getMessage());
     assertEquals(60.0, guard.limitPercent());
   }
