@@ -18,22 +18,11 @@ diagnostics = polyglot.import_value("makeparallel.diagnostics")
 # process shares its compiled code (_shipshared).
 shared_code = polyglot.import_value("makeparallel.code")
 
-_KINDS = {
-    "ValueError": ValueError,
-    "TypeError": TypeError,
-    "RuntimeError": RuntimeError,
-    "KeyboardInterrupt": KeyboardInterrupt,
-    "ShutdownError": errors.ShutdownError,
-    "MemoryLimitError": errors.MemoryLimitError,
-    "TaskCancelledError": errors.TaskCancelledError,
-    "MakeParallelError": errors.MakeParallelError,
-}
-
 
 def fault_error(fault):
     """The exception a bridge fault string ``"Kind|message"`` stands for."""
     kind, _, message = fault.partition("|")
-    return _KINDS.get(kind, errors.MakeParallelError)(message)
+    return errors.by_kind(kind)(message)
 
 
 def check(result):

@@ -7,16 +7,6 @@ from ._bridge import bridge
 
 __all__ = ["AsyncHandle", "AsyncHandleFast"]
 
-_ERROR_TYPES = {
-    "TaskCancelledError": errors.TaskCancelledError,
-    "TaskTimeoutError": errors.TaskTimeoutError,
-    "ShutdownError": errors.ShutdownError,
-    "MemoryLimitError": errors.MemoryLimitError,
-    "DependencyError": errors.DependencyError,
-    "TaskError": errors.TaskError,
-}
-
-
 class _Boxed:
     """Carries a task's *returned* exception object, so it is not mistaken for a failure."""
 
@@ -40,7 +30,7 @@ def error_from_view(view, decode_remote=None):
     if kind == "remote":
         from . import _remote
         return _remote.rebuild_error(view.message(), view.guest())
-    exc = _ERROR_TYPES.get(kind, errors.MakeParallelError)(view.message())
+    exc = errors.by_kind(kind)(view.message())
     cause = view.cause()
     if cause is not None:
         exc.__cause__ = error_from_view(cause)

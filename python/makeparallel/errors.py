@@ -42,3 +42,16 @@ class TaskError(MakeParallelError):
         super().__init__(message)
         self.type_name = type_name
         self.remote_traceback = remote_traceback
+
+
+# The one table from the names the Java engine reports an error kind by (Bridge fault strings
+# "Kind|message", ErrorView kinds) to the exception raised here; unknown kinds are
+# MakeParallelError.
+_BY_KIND = {cls.__name__: cls for cls in (
+    MakeParallelError, TaskCancelledError, TaskTimeoutError, DependencyError, ShutdownError,
+    MemoryLimitError, TaskError, ValueError, TypeError, RuntimeError, KeyboardInterrupt)}
+
+
+def by_kind(kind):
+    """The exception class the engine's error kind ``kind`` stands for."""
+    return _BY_KIND.get(kind, MakeParallelError)
