@@ -71,21 +71,24 @@ def counted(s: str) -> int:
     return len(s)
 
 
-def main() -> None:
+def main() -> list[object]:
+    """Runs under GraalPy too (test_typing_stubs.py calls it), so the example is real API use."""
+    seen: list[int] = []
     h = square(3)
-    assert_type(h, mp.AsyncHandle[int])
+    assert_type(h, "mp.AsyncHandle[int]")
     assert_type(h.get(), int)
     assert_type(h.try_get(), int | None)
     assert_type(h.wait(5), bool)
-    h.on_complete(lambda v: print(v + 1))
-    h.on_error(lambda e: print(type(e).__name__))
+    h.on_complete(lambda v: seen.append(v + 1))
+    h.on_error(lambda e: seen.append(-1))
     assert_type(cube(2, offset=1).result(), int)
-    assert_type(cube(2, timeout=5.0), mp.AsyncHandle[int])  # call-time option
+    c = cube(2, timeout=5.0)  # a call-time option
+    assert_type(c, "mp.AsyncHandle[int]")
     assert_type(urgent("a", priority=3).get(), str)
-    assert_type(total(depends_on=[h, cube(1)]).get(), int)
+    deps = total(depends_on=[h, c])
+    assert_type(deps.get(), int)
     assert_type(Worker(2).scale(4).get(), int)
     assert_type(Worker(2).slow_double(4), int)
-    square("three")  # pyright: ignore[reportArgumentType]
 
     assert_type(mp.gather([h, square(4)]), list[int])
     assert_type(mp.gather([h], on_error="none"), list[int | None])
@@ -93,12 +96,11 @@ def main() -> None:
     assert_type(mp.parallel_map(str, range(10)), list[str])
     assert_type(mp.parallel_map(str, range(10), ordered=False), Iterator[str])
     assert_type(mp.parallel_map(str, [1], on_error="return"), list[str | BaseException])
-    mp.parallel_map(str, [1], ordered="yes")  # pyright: ignore[reportCallIssue, reportArgumentType]
 
     with mp.ParallelContext(timeout=60, max_workers=2) as ctx:
-        assert_type(ctx.submit(len, ("abc",)), mp.AsyncHandle[int])
-        assert_type(ctx.submit(square, (5,)), mp.AsyncHandle[int])
-        assert_type(ctx.handles(), list[mp.AsyncHandle[Any]])
+        assert_type(ctx.submit(len, ("abc",)), "mp.AsyncHandle[int]")
+        assert_type(ctx.submit(square, (5,)), "mp.AsyncHandle[int]")
+        assert_type(ctx.handles(), "list[mp.AsyncHandle[Any]]")
 
     assert_type(fib(10), int)
     fib.cache_clear()
@@ -112,13 +114,21 @@ def main() -> None:
     m = mp.get_metrics("square")
     if m is not None:
         assert_type(m.average_execution_time_ms, float)
-    mp.configure(backend="interpreters", interpreters=2)
-    mp.configure(backend="processes")  # pyright: ignore[reportArgumentType]
-    assert_type(mp.shutdown(timeout_secs=1.0), bool)
-    mp.reset_shutdown()
+    mp.configure(backend="threads")
     try:
         mp.check_cancelled()
     except mp.TaskCancelledError:
         pass
     except mp.TaskError as e:
         assert_type(e.type_name, str | None)
+    return [h.get(), deps.get(), mp.parallel_map(str, range(3)), fib(10), counted.call_count]
+
+
+def mistakes() -> None:
+    """Never called: each line is a mistake pyright must report (else the ignore is unused)."""
+    square("three")  # pyright: ignore[reportArgumentType]
+    mp.parallel_map(str, [1], ordered="yes")  # pyright: ignore[reportCallIssue, reportArgumentType]
+    mp.configure(backend="processes")  # pyright: ignore[reportArgumentType]
+    mp.gather([square(1)], on_error="ignore")  # pyright: ignore[reportCallIssue, reportArgumentType]
+    Worker(2).scale("x")  # pyright: ignore[reportArgumentType]
+    halve("3")  # pyright: ignore[reportArgumentType]
