@@ -1,6 +1,7 @@
 """AsyncHandle: the Python face of a Java task (API.md §3)."""
 
 import math
+import types
 
 from . import _validate, errors
 from ._bridge import bridge
@@ -43,6 +44,9 @@ class AsyncHandle:
     Thread-safe. Waiting methods release the GIL. ``concurrent.futures.Future`` vocabulary
     (``result``, ``exception``, ``done``, ``add_done_callback``...) works alongside upstream's.
     """
+
+    # ``AsyncHandle[int]`` in an annotation, as the type stub declares it (generic in the result).
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     __slots__ = ("_h", "_id", "_name", "_meta", "_exc", "_decode", "_timeout", "__weakref__")
 

@@ -409,6 +409,9 @@ class CallCounter:
     Works above or below ``@staticmethod``/``@classmethod``.
     """
 
+    # ``CallCounter[[int], str]`` in an annotation, as the type stub declares it.
+    __class_getitem__ = classmethod(types.GenericAlias)
+
     def __init__(self, func):
         self._kind = type(func) if isinstance(func, (staticmethod, classmethod)) else None
         target = func.__func__ if self._kind else func
