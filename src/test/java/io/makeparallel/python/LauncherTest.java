@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,56 @@ class LauncherTest {
 
   private static String listing(Path dir) {
     return files(dir).toString();
+  }
+
+  /**
+   * Every rebuild or new JDK records a new class-data archive: when one is recorded, the launcher
+   * keeps the newest four of its kind (.jsa on JDK 17) and leaves the other kind (.aot) alone. A
+   * fake JDK 17 whose java only writes the archive it is asked to record makes that path quick.
+   */
+  @Test
+  void recordingAnArchiveKeepsTheNewestFourOfItsKind() throws Exception {
+    Path jdk = write("fakejdk/release", "JAVA_VERSION=\"17.0.9\"\n").getParent();
+    Path java = write("fakejdk/bin/java", String.join("\n",
+        "#!/bin/sh",
+        "for a in \"$@\"; do",
+        "  case \"$a\" in -XX:ArchiveClassesAtExit=*) echo recorded > \"${a#*=}\" ;; esac",
+        "done", ""));
+    assertTrue(java.toFile().setExecutable(true));
+    Path jvm = tmp.resolve("cache").resolve("jvm");
+    Files.createDirectories(jvm);
+    long now = System.currentTimeMillis();
+    for (int age = 1; age <= 6; age++) { // makeparallel-old<age>.<kind>, age hours old
+      for (String kind : List.of("jsa", "aot")) {
+        Path f = Files.writeString(jvm.resolve("makeparallel-old" + age + "." + kind), "old");
+        Files.setLastModifiedTime(f, FileTime.fromMillis(now - age * 3_600_000L));
+      }
+    }
+    Map<String, String> env = Map.of("MAKEPARALLEL_JAVA_HOME", jdk.toString(),
+        "MAKEPARALLEL_CACHE", tmp.resolve("cache").toString());
+    assertEquals(new ProcessRun(0, "", ""), launch(env, "", "-c", "pass"));
+    // The recording job runs detached: its archive appears before its lock goes, after pruning.
+    Awaits.until(Duration.ofMinutes(2), () -> !recorded(jvm).isEmpty() && !hasLock(jvm),
+        () -> "a recorded archive in " + jvm + ": " + listing(jvm));
+    List<Path> recorded = recorded(jvm);
+    assertEquals(1, recorded.size(), () -> listing(jvm));
+    assertEquals("recorded\n", Files.readString(recorded.get(0)));
+    List<Path> kept = new ArrayList<>(recorded);
+    kept.addAll(List.of(jvm.resolve("makeparallel-old1.jsa"), jvm.resolve("makeparallel-old2.jsa"),
+        jvm.resolve("makeparallel-old3.jsa")));
+    assertEquals(kept.stream().sorted().toList(), named(jvm, "makeparallel-", ".jsa"), "the newest four .jsa");
+    assertEquals(6, named(jvm, "makeparallel-old", ".aot").size(), () -> "every .aot: " + listing(jvm));
+  }
+
+  /** The .jsa archives in {@code dir} that the test did not make. */
+  private static List<Path> recorded(Path dir) {
+    return named(dir, "makeparallel-", ".jsa").stream()
+        .filter(f -> !f.getFileName().toString().startsWith("makeparallel-old")).toList();
+  }
+
+  private static List<Path> named(Path dir, String prefix, String suffix) {
+    return files(dir).stream().filter(f -> f.getFileName().toString().startsWith(prefix)
+        && f.getFileName().toString().endsWith(suffix)).toList();
   }
 
   @Test
