@@ -82,6 +82,18 @@ class SharedSource(unittest.TestCase):
         with self.assertRaises(ZeroDivisionError):
             on_workers(main.fails, [1, 0])
 
+    def test_a_changed_global_reaches_the_next_submission(self):
+        # The code is compiled once, from one shared source; the globals it names go with every
+        # submission, so a value changed between two submissions is the one the second sees.
+        self.assertIsNotNone(_shipshared.payload(main.uses_global), "travels as shared source")
+        try:
+            main.SCALE = 5
+            self.assertEqual(on_workers(main.uses_global, [1, 2]), [5, 10])
+            main.SCALE = 7
+            self.assertEqual(on_workers(main.uses_global, [1, 2]), [7, 14])
+        finally:
+            main.SCALE = 3
+
     def test_what_cannot_share_a_source_keeps_the_per_worker_path(self):
         for fn in (main.make_closure(5), main.indented, main.Holder.method, main.square):
             self.assertIsNone(_shipshared.payload(fn), fn)

@@ -70,7 +70,7 @@ def _reduce_function(fn):
         globs = None
     cells = fn.__closure__ or ()
     closure = tuple(_cell_value(c) for c in cells)
-    shared_source = _shared_source_of(code, fn) if shared else None
+    shared_source = _source_of(code, fn, shared=True) if shared else None
     if shared_source is not None:
         code_ref = shared_source
     elif _shipsource.needs_source(code):
@@ -85,36 +85,30 @@ def _reduce_function(fn):
     return (_make_function, base, state, None, None, _fill_function)
 
 
-# The caller's side of code sent as source: code object -> (payload, code compiled from it), so
-# the source is read and checked once, at the first submission (where its errors belong).
+# The caller's side of code sent as source, by code object, so the source is read and checked
+# once, at the first submission (where its errors belong). _sources: (payload, code compiled from
+# it) for the per-worker path (_shipsource); _shared_sources: the payload every worker compiles
+# from one source (_shipshared), or None when the function keeps the per-worker path.
 _sources = {}
-
-
-def _source_of(code, fn):
-    found = _sources.get(code)
-    if found is None:
-        data = _shipsource.payload(fn)
-        found = (data, _code(data))
-        if len(_sources) >= _MAX_CODES:
-            _sources.clear()
-        _sources[code] = found
-    return found
-
-
-# The caller's side of code every worker compiles from one source (_shipshared): code object ->
-# payload, or None when the function keeps the per-worker path.
 _shared_sources = {}
 
 
-def _shared_source_of(code, fn):
+def _source_of(code, fn, shared=False):
+    """What ``fn`` (whose code is ``code``) sends as source: its _shipshared payload (or None)
+    when ``shared``, else its _shipsource payload and the code compiled from it."""
+    cache = _shared_sources if shared else _sources
     try:
-        return _shared_sources[code]
+        return cache[code]
     except KeyError:
         pass
-    found = _shipshared.payload(fn)
-    if len(_shared_sources) >= _MAX_CODES:
-        _shared_sources.clear()
-    _shared_sources[code] = found
+    if shared:
+        found = _shipshared.payload(fn)
+    else:
+        data = _shipsource.payload(fn)
+        found = (data, _code(data))
+    if len(cache) >= _MAX_CODES:
+        cache.clear()
+    cache[code] = found
     return found
 
 

@@ -17,6 +17,7 @@ a file changed since it was loaded) keeps the per-worker path.
 
 import ast
 import inspect
+import sys
 
 __all__ = ["payload", "define"]
 
@@ -109,7 +110,6 @@ def define(data, binding):
     fn = binding.define(filename, text)
     code = fn.__code__
     # The text ran as the worker's __main__ module: leave nothing of it there.
-    import sys
     main = sys.modules["__main__"].__dict__
     if main.get(name) is fn:
         del main[name]

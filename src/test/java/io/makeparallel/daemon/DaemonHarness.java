@@ -3,10 +3,11 @@ package io.makeparallel.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.makeparallel.testing.ProcessRun;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,8 +32,6 @@ final class DaemonHarness {
   private final Path cache;
   private final Path work;
   private final List<Long> pids = new ArrayList<>();
-
-  record Run(int status, String out, String err) {}
 
   DaemonHarness(Path launcher, Path tmp, Map<String, String> extraEnv) throws IOException {
     this.launcher = launcher;
@@ -70,22 +69,12 @@ final class DaemonHarness {
   }
 
   /** Runs to the end (bounded), with {@code stdin} as input; stdout and stderr apart. */
-  Run run(Map<String, String> extraEnv, String stdin, String... args) throws Exception {
-    ProcessBuilder pb = command(extraEnv, args);
-    Path out = Files.createTempFile(work, "out", ".txt");
-    Path err = Files.createTempFile(work, "err", ".txt");
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process p = pb.start();
-    p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("launcher did not finish within 300 s: " + pb.command());
-    }
-    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  ProcessRun run(Map<String, String> extraEnv, String stdin, String... args) throws Exception {
+    return ProcessRun.of(command(extraEnv, args), stdin, Files.createTempFile(work, "out", ".txt"),
+        Files.createTempFile(work, "err", ".txt"), Duration.ofSeconds(300));
   }
 
-  Run run(String... args) throws Exception {
+  ProcessRun run(String... args) throws Exception {
     return run(Map.of(), "", args);
   }
 
@@ -104,7 +93,7 @@ final class DaemonHarness {
   /** A cold run that starts the daemon, then waits (bounded) until its socket is there. */
   void startDaemon() throws Exception {
     // A variable only the daemon's own environment has: runs must never see it.
-    Run r = run(Map.of("MP_ONLY_DAEMON", "1"), "", "-c", "pass");
+    ProcessRun r = run(Map.of("MP_ONLY_DAEMON", "1"), "", "-c", "pass");
     assertEquals(0, r.status(), r::err);
     waitFor(600, () -> !sockets().isEmpty(), "the daemon's socket in " + daemonDir());
     status(); // remember its pid for the clean-up
@@ -112,7 +101,7 @@ final class DaemonHarness {
 
   /** {@code --daemon status}; remembers the pids it lists. */
   String status() throws Exception {
-    Run r = run("--daemon", "status");
+    ProcessRun r = run("--daemon", "status");
     Matcher m = Pattern.compile("pid (\\d+)").matcher(r.out());
     while (m.find()) {
       long pid = Long.parseLong(m.group(1));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.makeparallel.python.PythonTestSupport;
+import io.makeparallel.testing.ProcessRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -117,7 +118,7 @@ class DaemonLifecycleTest {
 
     // The next run finds nobody there: it runs cold (right output and status), and starts a
     // daemon that exits by itself after ten idle seconds.
-    DaemonHarness.Run r = h.run(Map.of("MAKEPARALLEL_DAEMON_IDLE", "10"), "", "-c", "import sys; print('cold'); sys.exit(3)");
+    ProcessRun r = h.run(Map.of("MAKEPARALLEL_DAEMON_IDLE", "10"), "", "-c", "import sys; print('cold'); sys.exit(3)");
     assertEquals(3, r.status(), r::err);
     assertEquals("cold\n", r.out());
     DaemonHarness.waitFor(600, () -> Files.exists(socket) && DaemonHarness.listening(socket), "a new daemon on " + socket);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.makeparallel.python.PythonTestSupport;
+import io.makeparallel.testing.ProcessRun;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -59,7 +60,7 @@ class DaemonTest {
         "print(sys.stdin.read().split())",
         ""));
     long before = h.runsServed();
-    DaemonHarness.Run r = h.run(Map.of("MP_DAEMON_PROBE", "from-client"), "line one\nline two\n",
+    ProcessRun r = h.run(Map.of("MP_DAEMON_PROBE", "from-client"), "line one\nline two\n",
         "sub/show.py", "a b", "--flag");
     assertEquals(0, r.status(), r::err);
     assertEquals(String.join("\n", "['a b', '--flag']", "show.py __main__ show.py",
@@ -89,15 +90,15 @@ class DaemonTest {
     long before = h.runsServed();
     assertEquals(0, h.run("-c", "print('fine')").status());
     assertEquals(5, h.run("-c", "raise SystemExit(5)").status());
-    DaemonHarness.Run msg = h.run("-c", "import sys; sys.exit('bad thing')");
+    ProcessRun msg = h.run("-c", "import sys; sys.exit('bad thing')");
     assertEquals(1, msg.status());
     assertEquals("bad thing\n", msg.err());
-    DaemonHarness.Run boom = h.run("-c", "def f():\n    raise ValueError('boom')\nf()\n");
+    ProcessRun boom = h.run("-c", "def f():\n    raise ValueError('boom')\nf()\n");
     assertEquals(1, boom.status());
     assertTrue(boom.err().startsWith("Traceback (most recent call last):"), boom.err());
     assertTrue(boom.err().contains("line 2, in f") && boom.err().endsWith("ValueError: boom\n"), boom.err());
     // os._exit from another thread ends this run with its status at once, not the daemon.
-    DaemonHarness.Run exit = h.run("-c", String.join("\n",
+    ProcessRun exit = h.run("-c", String.join("\n",
         "import os, threading",
         "print('before', flush=True)",
         "threading.Thread(target=lambda: os._exit(7)).start()",
@@ -127,12 +128,12 @@ class DaemonTest {
         "    sys.exit(4)",
         ""));
     for (int i = 0; i < 2; i++) {
-      DaemonHarness.Run r = h.run("main/ends.py");
+      ProcessRun r = h.run("main/ends.py");
       assertEquals(4, r.status(), r::err);
       assertEquals("main True\ntask finished\n", r.out());
     }
     write("main/fails.py", "def f():\n    raise KeyError('k')\nf()\n");
-    DaemonHarness.Run r = h.run("main/fails.py");
+    ProcessRun r = h.run("main/fails.py");
     assertEquals(1, r.status());
     assertEquals(String.join("\n", "Traceback (most recent call last):",
         "  File \"" + h.work().resolve("main/fails.py") + "\", line 3, in <module>", "    f()",
@@ -151,7 +152,7 @@ class DaemonTest {
     write("stale/helper.py", "VALUE = 1\ndef value(_):\n    print('in worker', flush=True)\n    return VALUE\n");
     assertEquals("in worker\n1 [1]\n", h.run("stale/main.py").out());
     write("stale/helper.py", "VALUE = 222\ndef value(_):\n    return VALUE\n");
-    DaemonHarness.Run r = h.run("stale/main.py");
+    ProcessRun r = h.run("stale/main.py");
     assertEquals("222 [222]\n", r.out(), r::err);
   }
 

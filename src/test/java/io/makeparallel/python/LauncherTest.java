@@ -4,14 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.makeparallel.testing.Awaits;
+import io.makeparallel.testing.ProcessRun;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -22,9 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherTest {
   @TempDir Path tmp;
 
-  record Run(int status, String out, String err) {}
-
-  private Run launch(Map<String, String> env, String stdin, String... args) throws Exception {
+  private ProcessRun launch(Map<String, String> env, String stdin, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     if (args.length == 2 && args[0].equals("--script-pty")) {
       // util-linux script(1): runs the shell command on a fresh pseudo-terminal, as in a terminal.
@@ -37,18 +36,8 @@ class LauncherTest {
     pb.environment().put("MAKEPARALLEL_QUIET", "1");
     pb.environment().put("MAKEPARALLEL_DAEMON", "0"); // cold runs here; DaemonTest covers the daemon
     pb.environment().putAll(env);
-    Path out = tmp.resolve("out.txt");
-    Path err = tmp.resolve("err.txt");
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process p = pb.start();
-    p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
     // Generous: a launch with worker interpreters takes minutes on a loaded 2-core box.
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("launcher did not finish within 300 s: " + cmd);
-    }
-    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    return ProcessRun.of(pb, stdin, tmp.resolve("out.txt"), tmp.resolve("err.txt"), Duration.ofSeconds(300));
   }
 
   private Path write(String name, String text) throws IOException {
@@ -69,12 +58,12 @@ class LauncherTest {
   void withoutTheJitAClassDataArchiveIsRecordedOnceThenUsedSilently() throws Exception {
     Path jvm = tmp.resolve("cache").resolve("jvm");
     Map<String, String> env = Map.of("MAKEPARALLEL_JIT", "0", "MAKEPARALLEL_CACHE", tmp.resolve("cache").toString());
-    Run first = launch(env, "", "-c", "print('hello')");
-    assertEquals(new Run(0, "hello\n", ""), first);
+    ProcessRun first = launch(env, "", "-c", "print('hello')");
+    assertEquals(new ProcessRun(0, "hello\n", ""), first);
     Awaits.until(Duration.ofMinutes(10), () -> archive(jvm) != null && !hasLock(jvm),
         () -> "an archive in " + jvm + ": " + listing(jvm));
     Path archive = archive(jvm);
-    assertEquals(new Run(0, "hello\n", ""), launch(env, "", "-c", "print('hello')"));
+    assertEquals(new ProcessRun(0, "hello\n", ""), launch(env, "", "-c", "print('hello')"));
     String demand = archive.toString().endsWith(".aot") ? "-XX:AOTMode=on" : "-Xshare:on";
     Map<String, String> strict = new java.util.HashMap<>(env);
     strict.put("MAKEPARALLEL_JAVA_OPTS", demand);
@@ -82,7 +71,7 @@ class LauncherTest {
     // back to the JDK's own CDS archive and print a mismatch of jdk.module.enable.native.access:
     // CI caught exactly that when the name covered ls's "total" line, which changes while the
     // blocks of freshly built jars are still being allocated.
-    assertEquals(new Run(0, "hello\n", ""), launch(strict, "", "-c", "print('hello')"));
+    assertEquals(new ProcessRun(0, "hello\n", ""), launch(strict, "", "-c", "print('hello')"));
     assertEquals(List.of(archive), files(jvm), "one archive, no leftovers");
   }
 
@@ -99,7 +88,7 @@ class LauncherTest {
     Map<String, String> env = Map.of("MAKEPARALLEL_CACHE", tmp.resolve("cache").toString(),
         "MAKEPARALLEL_JAVA_HOME", System.getProperty("java.home"));
     String probe = "import os, sys; print('Graal' in sys.version, os.readlink('/proc/self/exe'))";
-    Run first = launch(env, "", "-c", probe);
+    ProcessRun first = launch(env, "", "-c", probe);
     assertEquals(0, first.status(), first.err());
     assertEquals("", first.err());
     assertTrue(first.out().startsWith("True " + System.getProperty("java.home")), first.out());
@@ -108,7 +97,7 @@ class LauncherTest {
     Path image = files(jvm).stream().filter(f -> f.getFileName().toString().startsWith("runtime-")).findFirst().orElseThrow();
     Map<String, String> strict = new java.util.HashMap<>(env);
     strict.put("MAKEPARALLEL_JAVA_OPTS", "-XX:AOTMode=on"); // fails the run when the cache cannot map
-    assertEquals(new Run(0, "True " + image.resolve("bin").resolve("java") + "\n", ""), launch(strict, "", "-c", probe));
+    assertEquals(new ProcessRun(0, "True " + image.resolve("bin").resolve("java") + "\n", ""), launch(strict, "", "-c", probe));
   }
 
   private static List<Path> files(Path dir) {
@@ -132,6 +121,56 @@ class LauncherTest {
     return files(dir).toString();
   }
 
+  /**
+   * Every rebuild or new JDK records a new class-data archive: when one is recorded, the launcher
+   * keeps the newest four of its kind (.jsa on JDK 17) and leaves the other kind (.aot) alone. A
+   * fake JDK 17 whose java only writes the archive it is asked to record makes that path quick.
+   */
+  @Test
+  void recordingAnArchiveKeepsTheNewestFourOfItsKind() throws Exception {
+    Path jdk = write("fakejdk/release", "JAVA_VERSION=\"17.0.9\"\n").getParent();
+    Path java = write("fakejdk/bin/java", String.join("\n",
+        "#!/bin/sh",
+        "for a in \"$@\"; do",
+        "  case \"$a\" in -XX:ArchiveClassesAtExit=*) echo recorded > \"${a#*=}\" ;; esac",
+        "done", ""));
+    assertTrue(java.toFile().setExecutable(true));
+    Path jvm = tmp.resolve("cache").resolve("jvm");
+    Files.createDirectories(jvm);
+    long now = System.currentTimeMillis();
+    for (int age = 1; age <= 6; age++) { // makeparallel-old<age>.<kind>, age hours old
+      for (String kind : List.of("jsa", "aot")) {
+        Path f = Files.writeString(jvm.resolve("makeparallel-old" + age + "." + kind), "old");
+        Files.setLastModifiedTime(f, FileTime.fromMillis(now - age * 3_600_000L));
+      }
+    }
+    Map<String, String> env = Map.of("MAKEPARALLEL_JAVA_HOME", jdk.toString(),
+        "MAKEPARALLEL_CACHE", tmp.resolve("cache").toString());
+    assertEquals(new ProcessRun(0, "", ""), launch(env, "", "-c", "pass"));
+    // The recording job runs detached: its archive appears before its lock goes, after pruning.
+    Awaits.until(Duration.ofMinutes(2), () -> !recorded(jvm).isEmpty() && !hasLock(jvm),
+        () -> "a recorded archive in " + jvm + ": " + listing(jvm));
+    List<Path> recorded = recorded(jvm);
+    assertEquals(1, recorded.size(), () -> listing(jvm));
+    assertEquals("recorded\n", Files.readString(recorded.get(0)));
+    List<Path> kept = new ArrayList<>(recorded);
+    kept.addAll(List.of(jvm.resolve("makeparallel-old1.jsa"), jvm.resolve("makeparallel-old2.jsa"),
+        jvm.resolve("makeparallel-old3.jsa")));
+    assertEquals(kept.stream().sorted().toList(), named(jvm, "makeparallel-", ".jsa"), "the newest four .jsa");
+    assertEquals(6, named(jvm, "makeparallel-old", ".aot").size(), () -> "every .aot: " + listing(jvm));
+  }
+
+  /** The .jsa archives in {@code dir} that the test did not make. */
+  private static List<Path> recorded(Path dir) {
+    return named(dir, "makeparallel-", ".jsa").stream()
+        .filter(f -> !f.getFileName().toString().startsWith("makeparallel-old")).toList();
+  }
+
+  private static List<Path> named(Path dir, String prefix, String suffix) {
+    return files(dir).stream().filter(f -> f.getFileName().toString().startsWith(prefix)
+        && f.getFileName().toString().endsWith(suffix)).toList();
+  }
+
   @Test
   void scriptSeesArgvStdinNeighboursAndExitStatus() throws Exception {
     write("app/helper_mod.py", "VALUE = 'neighbour'\n");
@@ -141,14 +180,14 @@ class LauncherTest {
         "h = makeparallel.parallel(lambda: line.upper())()",
         "print('argv', sys.argv[1:], helper_mod.VALUE, h.get())",
         "sys.exit(7)", ""));
-    Run r = launch(Map.of(), "hello\n", script.toString(), "a", "--b");
+    ProcessRun r = launch(Map.of(), "hello\n", script.toString(), "a", "--b");
     assertEquals(7, r.status(), r.err());
     assertEquals("argv ['a', '--b'] neighbour HELLO", r.out().trim());
   }
 
   @Test
   void uncaughtExceptionPrintsTracebackAndExitsOne() throws Exception {
-    Run r = launch(Map.of(), "", "-c", "def f():\n    raise ValueError('boom')\nf()\n");
+    ProcessRun r = launch(Map.of(), "", "-c", "def f():\n    raise ValueError('boom')\nf()\n");
     assertEquals(1, r.status());
     assertTrue(r.err().contains("Traceback (most recent call last)"), r.err());
     assertTrue(r.err().contains("ValueError: boom"), r.err());
@@ -158,7 +197,7 @@ class LauncherTest {
   @Test
   void uncaughtTracebackStartsAtTheScriptAndGoesThroughExcepthook() throws Exception {
     Path script = write("boom.py", "def f():\n    raise ValueError('boom')\nf()\n");
-    Run r = launch(Map.of(), "", script.toString());
+    ProcessRun r = launch(Map.of(), "", script.toString());
     assertEquals(1, r.status());
     List<String> lines = r.err().lines().toList();
     assertEquals("Traceback (most recent call last):", lines.get(0), r.err());
@@ -166,10 +205,10 @@ class LauncherTest {
     assertTrue(!r.err().contains("_makeparallel_launch") && !r.err().contains("runpy"), r.err());
     assertEquals("ValueError: boom", lines.get(lines.size() - 1), r.err());
 
-    Run c = launch(Map.of(), "", "-c", "import sys\n"
+    ProcessRun c = launch(Map.of(), "", "-c", "import sys\n"
         + "sys.excepthook = lambda t, e, tb: print('hook', t.__name__, tb.tb_frame.f_code.co_filename)\n"
         + "raise KeyError(1)\n");
-    assertEquals(new Run(1, "hook KeyError <string>\n", ""), c);
+    assertEquals(new ProcessRun(1, "hook KeyError <string>\n", ""), c);
   }
 
   /**
@@ -182,11 +221,11 @@ class LauncherTest {
     Path probe = write("tty.py", "import os, sys\n"
         + "print(*[s.isatty() for s in (sys.stdin, sys.stdout, sys.stderr)], "
         + "sys.stdout.buffer.isatty(), *[os.isatty(fd) for fd in (0, 1, 2)])\n");
-    assertEquals(new Run(0, "False False False False False False False\n", ""), launch(Map.of(), "", probe.toString()));
+    assertEquals(new ProcessRun(0, "False False False False False False False\n", ""), launch(Map.of(), "", probe.toString()));
 
     String launcher = PythonTestSupport.repo().resolve("makeparallel").toString();
     Path redirected = tmp.resolve("redirected.txt");
-    Run pty = launch(Map.of(), "", "--script-pty", launcher + " " + probe + "; "
+    ProcessRun pty = launch(Map.of(), "", "--script-pty", launcher + " " + probe + "; "
         + launcher + " " + probe + " > " + redirected);
     assertTrue(pty.out().contains("True True True True True True True"), pty.out() + pty.err());
     assertEquals("True False True False True False True\n", Files.readString(redirected));
@@ -195,14 +234,14 @@ class LauncherTest {
   @Test
   void moduleModeRunsAsMain() throws Exception {
     write("pkgmod.py", "import sys\nif __name__ == '__main__':\n    print('main', sys.argv[1:])\n");
-    Run r = launch(Map.of(), "", "-m", "pkgmod", "x");
+    ProcessRun r = launch(Map.of(), "", "-m", "pkgmod", "x");
     assertEquals(0, r.status(), r.err());
     assertEquals("main ['x']", r.out().trim());
   }
 
   @Test
   void waitsForRunningTasksAtScriptEnd() throws Exception {
-    Run r = launch(Map.of(), "", "-c", String.join("\n",
+    ProcessRun r = launch(Map.of(), "", "-c", String.join("\n",
         "import time, makeparallel",
         "@makeparallel.parallel",
         "def late():",
@@ -289,7 +328,7 @@ class LauncherTest {
   void runsOnJdk17WithoutTheJit() throws Exception {
     Path jdk17 = jdk(17);
     Assumptions.assumeTrue(jdk17 != null, "no JDK 17 installed under /usr/lib/jvm");
-    Run r = launch(Map.of("MAKEPARALLEL_JAVA_HOME", jdk17.toString(), "MAKEPARALLEL_CDS", "0"), "", "-c",
+    ProcessRun r = launch(Map.of("MAKEPARALLEL_JAVA_HOME", jdk17.toString(), "MAKEPARALLEL_CDS", "0"), "", "-c",
         String.join("\n",
             "import sys, makeparallel as mp",
             "def sq(x):",
@@ -298,7 +337,7 @@ class LauncherTest {
             "i = mp.parallel(backend='interpreters')(sq)(8).get()",
             "m = mp.parallel_map(sq, range(5), backend='interpreters')",
             "print(t, i, m, sys.implementation.name)", ""));
-    assertEquals(new Run(0, "49 64 [0, 1, 4, 9, 16] graalpy\n", ""), r);
+    assertEquals(new ProcessRun(0, "49 64 [0, 1, 4, 9, 16] graalpy\n", ""), r);
   }
 
   /**
@@ -336,8 +375,8 @@ class LauncherTest {
         "n = mp.parallel(backend='interpreters')(lambda s: Name(s + '!'))(Name('a')).get()",
         "print(type(n).__name__, n)",
         "print(mp.parallel_map(lambda k: list(evens(k)), [3, 5], backend='interpreters'))", ""));
-    Run r = launch(Map.of(), "", script.toString());
-    assertEquals(new Run(0, "True True\ncaught boom\nName a!\n[[0, 2], [0, 2, 4]]\n", ""), r);
+    ProcessRun r = launch(Map.of(), "", script.toString());
+    assertEquals(new ProcessRun(0, "True True\ncaught boom\nName a!\n[[0, 2], [0, 2, 4]]\n", ""), r);
   }
 
   /** An installed JDK of exactly {@code feature} under /usr/lib/jvm, or null. */
@@ -360,7 +399,7 @@ class LauncherTest {
 
   @Test
   void missingScriptIsOneLineError() throws Exception {
-    Run r = launch(Map.of(), "", "no_such_script.py");
+    ProcessRun r = launch(Map.of(), "", "no_such_script.py");
     assertEquals(2, r.status());
     assertEquals(1, r.err().trim().lines().count(), r.err());
     assertTrue(r.err().contains("can't open file"), r.err());
@@ -369,7 +408,7 @@ class LauncherTest {
   @Test
   void oldJdkIsOneLineError() throws Exception {
     Path fakeJdk = write("jdk11/release", "JAVA_VERSION=\"11.0.2\"\n").getParent();
-    Run r = launch(Map.of("MAKEPARALLEL_JAVA_HOME", fakeJdk.toString()), "", "-c", "pass");
+    ProcessRun r = launch(Map.of("MAKEPARALLEL_JAVA_HOME", fakeJdk.toString()), "", "-c", "pass");
     assertEquals(1, r.status());
     assertTrue(r.err().contains("needs a JDK 17 or newer"), r.err());
     assertEquals(1, r.err().trim().lines().count(), r.err());
@@ -382,7 +421,7 @@ class LauncherTest {
    */
   @Test
   void defaultBackendFromTheEnvironmentAndDiagnosticsInTheMainContext() throws Exception {
-    Run r = launch(Map.of("MAKEPARALLEL_BACKEND", "interpreters"), "", "-c",
+    ProcessRun r = launch(Map.of("MAKEPARALLEL_BACKEND", "interpreters"), "", "-c",
         "from makeparallel import _bridge, _submit\n"
             + "print(_submit.default_backend(), hasattr(_bridge.bridge, 'env'), _bridge.diagnostics is not None)\n");
     assertEquals(0, r.status(), r.err());
