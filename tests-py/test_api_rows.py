@@ -1009,6 +1009,20 @@ class ParallelMap(Base):
         with self.assertRaises(TimeoutError):
             mp.parallel_map(f, range(3), chunksize=1, timeout=0.3)
 
+    def test_unordered_timeout_with_on_error_return_yields_the_timeout_in_its_slot(self):
+        # The map's deadline passes while a chunk still runs: that chunk's own timeout resolves
+        # it, and its item comes back as the timeout error; the others as values.
+        def f(x):
+            return cooperative_loop() if x == 1 else x
+
+        for _ in range(3):
+            out = list(mp.parallel_map(f, range(3), chunksize=1, timeout=0.3, ordered=False,
+                                       on_error="return"))
+            self.assertEqual(sorted(v for v in out if not isinstance(v, BaseException)), [0, 2])
+            errors = [v for v in out if isinstance(v, BaseException)]
+            self.assertEqual(len(errors), 1, out)
+            self.assertIsInstance(errors[0], TimeoutError)
+
     def test_progress_force_draws_and_non_tty_draws_nothing(self):
         saved = sys.stderr
         forced, plain = io.StringIO(), io.StringIO()

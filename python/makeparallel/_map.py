@@ -218,9 +218,13 @@ class _Run:
         self.on_fail = None
         if on_error == "raise":
             self.on_fail = self._stop_after if backend == "threads" else True
-        # The engine's group of this map's chunks: it owns the map's deadline, hands chunks back
-        # in the order they finish (unordered) and cancels queued chunks before running ones.
-        self.group = bridge.newGroup(0, None if timeout is None else float(timeout))
+        # The engine's group of this map's chunks: it hands chunks back in the order they finish
+        # (unordered) and cancels queued chunks before running ones. The map's deadline is not
+        # the group's: every chunk carries what is left of it as its own timeout, so a wait for
+        # the next chunk ends when one times out, and its items come back as timeout errors
+        # under on_error (a group deadline would end that wait empty-handed first).
+        self.group = bridge.newGroup(0, None)
+        self.deadline = None if timeout is None else time.monotonic() + timeout
         self.timeout = timeout
         self.on_error = on_error
         self.progress = _Progress(total, progress)
@@ -264,9 +268,11 @@ class _Run:
             chunk = self._chunk()
             if not chunk:
                 break
-            left = self.group.remaining()
-            if left is not None and left <= 0:
-                raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
+            left = None
+            if self.deadline is not None:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.TaskTimeoutError("parallel_map timed out after %ss" % self.timeout)
             live = [True]
             with self.lives_lock:
                 self.lives[self.index] = live
@@ -361,8 +367,8 @@ class _Run:
             self.progress.close()
 
     def _pop_first_done(self):
-        # Blocks in the engine until the next chunk finishes (a chunk given the map's timeout
-        # times out by itself, so this returns).
+        # Blocks in the engine until the next chunk finishes (each chunk carries what was left
+        # of the map's timeout as its own, so this returns).
         entry = self.by_member.pop(self.group.next(None))
         self.window.remove(entry)
         return entry
