@@ -144,7 +144,7 @@ class ParallelContext:
     def __enter__(self):
         # The engine's group of this block's tasks: it holds max_workers (slots), and cancels
         # queued tasks before running ones when the body raised.
-        self._group = bridge.newGroup(self._max_workers or 0, None)
+        self._group = bridge.newGroup(self._max_workers or 0)
         self._open = True
         return self
 

@@ -223,7 +223,7 @@ class _Run:
         # the group's: every chunk carries what is left of it as its own timeout, so a wait for
         # the next chunk ends when one times out, and its items come back as timeout errors
         # under on_error (a group deadline would end that wait empty-handed first).
-        self.group = bridge.newGroup(0, None)
+        self.group = bridge.newGroup(0)
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.timeout = timeout
         self.on_error = on_error

@@ -201,13 +201,13 @@ public final class Bridge {
   }
 
   /**
-   * A new group of this guest's handles (what a map, a {@code ParallelContext} or a gather
-   * waits on): {@code slotLimit} members unfinished at once (0: no limit), a deadline
-   * {@code timeoutSeconds} from now (None: none).
+   * A new group of this guest's handles (what a map or a {@code ParallelContext} waits on):
+   * at most {@code slotLimit} members unfinished at once (0: no limit). No deadline: a map's
+   * chunks each carry what is left of its timeout.
    */
   @HostAccess.Export
-  public HostGroup newGroup(int slotLimit, Double timeoutSeconds) {
-    return new HostGroup(new TaskGroup(slotLimit, timeoutSeconds == null ? null : duration(timeoutSeconds)));
+  public HostGroup newGroup(int slotLimit) {
+    return new HostGroup(new TaskGroup(slotLimit, null));
   }
 
   @HostAccess.Export

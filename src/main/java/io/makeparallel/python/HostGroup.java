@@ -1,12 +1,12 @@
 package io.makeparallel.python;
 
 import io.makeparallel.TaskGroup;
+import io.makeparallel.internal.WorkerPool;
 import java.time.Duration;
 import org.graalvm.polyglot.HostAccess;
 
 /**
- * The view of a {@link TaskGroup} that Python's maps, {@code ParallelContext} and
- * {@code gather} hold. Members are handles this guest already has, so a group widens nothing.
+ * The view of a {@link TaskGroup} that Python's maps and {@code ParallelContext} hold. Members are handles this guest already has, so a group widens nothing.
  * Waiting methods block in Java (the caller's GIL is released) and take seconds, {@code None}
  * for no limit.
  *
@@ -28,23 +28,13 @@ public final class HostGroup {
   /** The next member to resolve, in resolution order: its index, or None if none in time. */
   @HostAccess.Export
   public Integer next(Double seconds) {
-    try {
-      return group.next(wait(seconds));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    return waitFor(() -> group.next(wait(seconds)), null);
   }
 
   /** True once fewer than the slot limit's members are unfinished; false if time ran out. */
   @HostAccess.Export
   public boolean awaitSlot(Double seconds) {
-    try {
-      return group.awaitSlot(wait(seconds));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return waitFor(() -> group.awaitSlot(wait(seconds)), false);
   }
 
   /** Cancels every unfinished member, queued ones first. */
@@ -53,16 +43,14 @@ public final class HostGroup {
     group.cancelAll();
   }
 
-  @HostAccess.Export
-  public int unfinished() {
-    return group.unfinished();
-  }
-
-  /** Seconds left before the group's deadline (0 once passed), None without a deadline. */
-  @HostAccess.Export
-  public Double remaining() {
-    Duration left = group.remaining();
-    return left == null ? null : left.toNanos() / 1e9;
+  /** An interrupted wait keeps the thread's interrupt flag and returns {@code ifInterrupted}. */
+  private static <T> T waitFor(WorkerPool.Blocker<T, InterruptedException> waiter, T ifInterrupted) {
+    try {
+      return waiter.block();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return ifInterrupted;
+    }
   }
 
   private static Duration wait(Double seconds) {
