@@ -282,7 +282,7 @@ def ratio(a, b):
 
 def entry(bid, title, ours, peer, unit, target, criteria, headline, target_ratio=None, **rest):
     """One benchmark's record. ``target_ratio``: the ours/peer ratio the target asks for, when
-    the target is a ratio (drawn on the chart)."""
+    the target is a ratio (kept in the JSON; the chart draws each criterion against its limit)."""
     met, miss = verdict(criteria)
     d = {"id": bid, "title": title, "headline": headline, "ours": ours, "peer": peer,
          "ratio": ratio(ours, peer), "unit": unit, "target": target, "target_ratio": target_ratio,
