@@ -228,6 +228,21 @@ class Semantics(unittest.TestCase):
         self.assertEqual(mp.parallel_map(lambda x: (type(x).__name__, x), r, chunksize=3, backend="interpreters"),
                          [("int", x) for x in r])
 
+    def test_map_item_that_cannot_be_pickled_is_named_by_its_index(self):
+        before = mp.get_all_metrics()["_global_total"]
+        with self.assertRaises(TypeError) as cm:
+            mp.parallel_map(str, [1, 2, threading.Lock()], chunksize=8, backend="interpreters")
+        message = str(cm.exception)
+        self.assertIn("item 2 of str's map", message)
+        self.assertIn("lock", message.lower())
+        self.assertEqual(mp.get_all_metrics()["_global_total"], before, "nothing of the map was submitted")
+
+    def test_map_items_that_are_not_a_range_keep_their_types(self):
+        items = [1, 2.5, "s", b"b", None, (1, [2]), {"k": {3}}, True, 10 ** 30]
+        self.assertEqual(mp.parallel_map(lambda x: (type(x).__name__, x), items, chunksize=4,
+                                         backend="interpreters"),
+                         [(type(x).__name__, x) for x in items])
+
     def test_map_function_state_is_fresh_for_each_chunk(self):
         def counter():
             seen = []

@@ -9,7 +9,7 @@ import time
 
 from . import _validate, errors
 from ._bridge import bridge
-from ._submit import NAN, resolve_backend, submit, submit_threads
+from ._submit import NAN, resolve_backend, submit_threads
 
 _ON_ERROR = ("raise", "return", "skip")
 _FIRST_CHUNK = 1  # before any chunk has been timed: items may be slow
@@ -165,6 +165,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         raise TypeError("progress must be a bool or 'force', got %s %r" % (type(progress).__name__, progress))
     if progress not in (True, False, "force"):
         raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
+    sender = None
     if backend == "interpreters":
         from . import _remote, _ship
         _remote.check_task(func)
@@ -173,10 +174,10 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         except Exception:
             _remote.check_shippable(func, "func")  # raises the TypeError that names the culprit
             raise
+        sender = _remote.ChunkSender(func, _run_chunk_timed, shipped, None if on_error != "raise" else True)
         workers = max_workers or _remote.configured_size()
     else:
         workers = max_workers or bridge.threadPoolSize()
-        shipped = func
     try:
         total = len(items)
     except TypeError:
@@ -187,7 +188,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     # A range is cut into sub-ranges: a chunk of it costs nothing to build, and pickles (for
     # the interpreters backend) in a few bytes instead of a few bytes per item.
     source = items if type(items) is range else iter(items)
-    run = _Run(func, shipped, source, total, backend, workers, chunksize, timeout, on_error, progress,
+    run = _Run(func, sender, source, total, backend, workers, chunksize, timeout, on_error, progress,
                in_flight, ordered)
     if ordered:
         return run.collect()
@@ -195,10 +196,10 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
 
 
 class _Run:
-    def __init__(self, func, shipped, it, total, backend, workers, chunksize, timeout, on_error, progress,
+    def __init__(self, func, sender, it, total, backend, workers, chunksize, timeout, on_error, progress,
                  in_flight, ordered):
         self.func = func
-        self.shipped = shipped
+        self.sender = sender  # interpreters: sends a chunk as the worker's call
         self.name = getattr(func, "__qualname__", None) or "map"
         self.in_flight = in_flight
         self.it = it
@@ -285,11 +286,10 @@ class _Run:
             self.index += len(chunk)
 
     def _submit(self, chunk, left, live):
-        args = (self.shipped, chunk, self.index, live, self.on_fail)
-        if self.backend == "threads":
-            return submit_threads(_run_chunk_timed, args, {}, self.name, 0, left,
-                                  NAN if left is None else left, 0, False)
-        return submit(_run_chunk_timed, args, {}, name=self.name, backend=self.backend, timeout=left)
+        if self.sender is not None:
+            return self.sender.submit(chunk, self.index, self.name, left)
+        return submit_threads(_run_chunk_timed, (self.func, chunk, self.index, live, self.on_fail), {},
+                              self.name, 0, left, NAN if left is None else left, 0, False)
 
     def _cancel_all(self):
         # Flags first: a threads chunk cannot be stopped from outside, it stops between items.

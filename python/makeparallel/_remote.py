@@ -1,6 +1,7 @@
 """The caller's side of the ``interpreters`` backend: ship a call, decode its outcome."""
 
 import inspect
+import pickle
 import sys
 
 from . import _ship, _shipclass, errors
@@ -99,6 +100,64 @@ def submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts, retri
         host = check(bridge.submitRemote(payload, None, name, priority, timeout_arg, dep_hosts,
                                          priority_launcher))
     return AsyncHandle(host, name, decode=decode_result)
+
+
+class ChunkSender:
+    """Submits the chunks of one ``parallel_map`` on this backend, each as one worker call.
+
+    What every chunk shares (the path, the pickled function, the runner) is pickled once; a
+    chunk then costs one pickle of its items. The call around them holds only importable
+    functions and plain values, so the builtin pickler writes it: makeparallel's own pickler
+    calls back into Python for every object, and on GraalPy that hook-laden ``dumps`` is a
+    compilation unit large enough that the JIT can give up on it (it ran out of its 100 s
+    budget here), leaving every chunk's submission interpreted. A ``range`` chunk is plain
+    data; any other chunk's items go through makeparallel's pickler, which ships what the
+    worker cannot import.
+    """
+
+    __slots__ = ("func", "prefix", "runner", "shipped", "on_fail")
+
+    def __init__(self, func, runner, shipped, on_fail):
+        self.func = func
+        self.prefix = _ship.dumps(list(sys.path))
+        self.runner = runner
+        self.shipped = shipped
+        self.on_fail = on_fail
+
+    def submit(self, chunk, start, name, timeout):
+        """The handle of ``chunk`` (its items from index ``start``); ``timeout``: seconds or None."""
+        if type(chunk) is range:
+            items = chunk
+        else:
+            try:
+                items = _ship.Pickled(chunk)
+            except Exception as exc:
+                raise _item_not_shippable(self.func, chunk, start, exc) from None
+        # No stop flag: a worker's chunk is stopped by cancelling its task, not by a list the
+        # caller could clear, so it runs its items in one batch.
+        call = (self.runner, (self.shipped, items, start, None, self.on_fail), {}, 0)
+        payload = (self.prefix + pickle.dumps(call, _ship.PROTOCOL)).decode("latin-1")
+        host = check(bridge.submitRemote(payload, None, name, 0, _NAN if timeout is None else timeout, None,
+                                         False))
+        handle = AsyncHandle(host, name, decode=decode_result)
+        handle._timeout = timeout
+        return handle
+
+
+def _item_not_shippable(fn, chunk, start, exc):
+    name = getattr(fn, "__qualname__", repr(fn))
+    for i, item in enumerate(chunk):
+        culprit = _ship.describe_unpicklable(fn, (item,), {})
+        if culprit is not None:
+            _, value, err = culprit
+            return TypeError("cannot send item %d of %s's map to a worker interpreter: %s (%s) cannot be "
+                             "pickled: %s; only values that pickle can go to a worker interpreter, or use "
+                             "backend='threads'" % (start + i, name, _short_repr(value), type(value).__name__, err))
+    return TypeError("cannot send items %d-%d of %s's map to a worker interpreter: %s"
+                     % (start, start + len(chunk) - 1, name, exc))
+
+
+_NAN = float("nan")
 
 
 def configured_size():

@@ -19,9 +19,9 @@ import types
 
 from . import _bridge, _shipclass, _shipshared, _shipsource
 
-__all__ = ["dumps", "loads", "describe_unpicklable", "Pickled"]
+__all__ = ["dumps", "loads", "describe_unpicklable", "Pickled", "PROTOCOL"]
 
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
+PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 class _Empty:
@@ -228,7 +228,7 @@ class Pickled:
 
 def dumps(obj):
     buf = io.BytesIO()
-    _Pickler(buf, _PROTOCOL).dump(obj)
+    _Pickler(buf, PROTOCOL).dump(obj)
     return buf.getvalue()
 
 
