@@ -7,6 +7,7 @@ import sys
 from . import _ship, _shipclass, errors
 from ._bridge import bridge, check
 from ._handle import AsyncHandle
+from ._submit import NAN
 
 
 class _RemoteTraceback(Exception):
@@ -93,13 +94,16 @@ def submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts, retri
                 return _encode(fn, (results,) + tuple(args), kwargs, retries, path)
             except BaseException as exc:
                 return exc
-        host = check(bridge.submitRemote(None, prepare, name, priority, timeout_arg, dep_hosts,
-                                         priority_launcher))
-    else:
-        payload = _encode(fn, args, kwargs, retries, path)
-        host = check(bridge.submitRemote(payload, None, name, priority, timeout_arg, dep_hosts,
-                                         priority_launcher))
-    return AsyncHandle(host, name, decode=decode_result)
+        return _send(None, prepare, name, priority, timeout_arg, dep_hosts, priority_launcher)
+    payload = _encode(fn, args, kwargs, retries, path)
+    return _send(payload, None, name, priority, timeout_arg, dep_hosts, priority_launcher)
+
+
+def _send(payload, prepare, name, priority, timeout_arg, dep_hosts, priority_launcher, timeout=None):
+    """The handle of a call submitted to the engine as ``payload`` (or made later by ``prepare``)."""
+    host = check(bridge.submitRemote(payload, prepare, name, priority, timeout_arg, dep_hosts,
+                                     priority_launcher))
+    return AsyncHandle(host, name, decode_result, timeout)
 
 
 class ChunkSender:
@@ -137,11 +141,7 @@ class ChunkSender:
         # caller could clear, so it runs its items in one batch.
         call = (self.runner, (self.shipped, items, start, None, self.on_fail), {}, 0)
         payload = (self.prefix + pickle.dumps(call, _ship.PROTOCOL)).decode("latin-1")
-        host = check(bridge.submitRemote(payload, None, name, 0, _NAN if timeout is None else timeout, None,
-                                         False))
-        handle = AsyncHandle(host, name, decode=decode_result)
-        handle._timeout = timeout
-        return handle
+        return _send(payload, None, name, 0, NAN if timeout is None else timeout, None, False, timeout)
 
 
 def _item_not_shippable(fn, chunk, start, exc):
@@ -156,8 +156,6 @@ def _item_not_shippable(fn, chunk, start, exc):
     return TypeError("cannot send items %d-%d of %s's map to a worker interpreter: %s"
                      % (start, start + len(chunk) - 1, name, exc))
 
-
-_NAN = float("nan")
 
 
 def configured_size():
