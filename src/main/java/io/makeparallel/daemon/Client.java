@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The warm client that {@code ./makeparallel} starts when a daemon's socket exists: hands argv,
@@ -26,6 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at once) and exits with the run's status. When no daemon answers or it refuses (changed jars,
  * another key) it runs the cold launcher as a child on the same file descriptors instead.
  *
+ * <p>On a first run the launcher starts the daemon and this client at once
+ * ({@code -Dmakeparallel.daemon.starting=PID}): the client waits, bounded, for that daemon to
+ * bind its socket and runs there, so what the first run's JIT compiled stays for the next runs;
+ * if the daemon dies or is slower than {@code -Dmakeparallel.daemon.wait} seconds (default
+ * {@value #DEFAULT_WAIT_SECONDS}) the run goes cold as above.
+ *
  * <p>{@code Client SOCKET KEY [launcher args...]} or {@code Client --control status|stop SOCKET...}.
  * Uses JDK classes only, so its JVM starts on a tiny class path. Runs once per process; its
  * socket writes are serialized on {@link #out}.
@@ -33,6 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Client {
   /** Marks the cold child started after a refusal, so it does not try a daemon again. */
   static final String TRIED_ENV = "MAKEPARALLEL_DAEMON_TRIED";
+  static final int DEFAULT_WAIT_SECONDS = 30;
 
   private final SocketChannel channel;
   private final OutputStream out;
@@ -58,7 +67,9 @@ public final class Client {
     }
     Path socket = Path.of(args[0]);
     List<String> argv = Arrays.asList(args).subList(2, args.length);
-    SocketChannel ch = connect(socket);
+    String starting = System.getProperty("makeparallel.daemon.starting");
+    SocketChannel ch = starting == null ? connect(socket)
+        : awaitStarting(socket, Long.parseLong(starting), Long.getLong("makeparallel.daemon.wait", DEFAULT_WAIT_SECONDS));
     if (ch != null) {
       Client c = new Client(ch);
       if (c.hello(args[1], argv)) {
@@ -83,6 +94,25 @@ public final class Client {
       }
     } catch (IOException e) {
       return null;
+    }
+  }
+
+  /**
+   * The channel of the daemon {@code pid} that is starting, once it listens on {@code socket};
+   * null when it exits first or does not listen within {@code seconds}.
+   */
+  static SocketChannel awaitStarting(Path socket, long pid, long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      SocketChannel ch = Files.exists(socket) ? connect(socket) : null;
+      if (ch != null) {
+        return ch;
+      }
+      if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true) || System.nanoTime() - deadline > 0) {
+        return null;
+      }
+      // A bounded poll of another process's socket: it binds a second or so after its start.
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
 

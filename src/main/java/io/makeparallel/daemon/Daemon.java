@@ -29,8 +29,10 @@ import org.apache.logging.log4j.Logger;
  * its own user. Refuses, and exits, once the jars it loaded changed; exits by itself after
  * {@code --idle} seconds without a run, and on a {@link Frames#STOP} control frame.
  *
- * <p>{@code Daemon --socket PATH --key KEY --lib DIR [--idle SECONDS] [--lock DIR]}. Started
- * detached by the launcher; logs to its own stderr (the launcher's log file). Thread-safe.
+ * <p>{@code Daemon --socket PATH --key KEY --lib DIR [--idle SECONDS] [--lock DIR] [--warmup no]}.
+ * Started detached by the launcher; logs to its own stderr (the launcher's log file).
+ * {@code --warmup no}: bind at once, without the quiet warm-up run, because a client is already
+ * waiting for this daemon and its run warms the engine (the launcher's first run). Thread-safe.
  */
 public final class Daemon {
   static {
@@ -74,7 +76,9 @@ public final class Daemon {
       SocketDirs.check(dir, SocketDirs.ownUid());
       Daemon d = new Daemon(socket, opts.get("key"), JarSnapshot.of(Path.of(opts.get("lib"))),
           TimeUnit.SECONDS.toMillis(idle), SocketDirs.self(dir));
-      d.warmUp();
+      if (!"no".equals(opts.get("warmup"))) {
+        d.warmUp();
+      }
       if (!d.bind()) {
         LOG.info("another daemon already answers on {}; exiting", socket);
         System.exit(0);

@@ -79,16 +79,43 @@ class DaemonLifecycleTest {
         "daemon " + pid + " to exit");
   }
 
+  /**
+   * A daemon that cannot start (here: a heap size the JVM rejects) leaves the first run cold:
+   * its client sees the daemon's process end and runs the script itself, with its output and
+   * status, and no daemon is left.
+   */
+  @Test
+  void aFirstRunWhoseDaemonCannotStartRunsCold() throws Exception {
+    DaemonHarness bad = new DaemonHarness(PythonTestSupport.repo().resolve("makeparallel"),
+        tmp.resolve("bad"), Map.of("MAKEPARALLEL_DAEMON_HEAP", "lots"));
+    try {
+      ProcessRun r = bad.run("-c", "import sys; print('cold anyway'); sys.exit(4)");
+      assertEquals(4, r.status(), r::err);
+      assertEquals("cold anyway\n", r.out());
+      assertTrue(bad.sockets().stream().noneMatch(DaemonHarness::listening), () -> "a daemon: " + bad.sockets());
+      try (Stream<Path> files = Files.list(bad.daemonDir())) {
+        Path log = files.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow();
+        assertTrue(Files.readString(log).contains("Xmxlots"), "the daemon's log says why it did not start");
+      }
+    } finally {
+      bad.stopAll();
+    }
+  }
+
   @Test
   void changedJarsAreRefusedAStaleSocketRunsColdAndAnIdleDaemonExits() throws Exception {
     Path dist = copyDist();
     h = new DaemonHarness(dist.resolve("makeparallel"), tmp, Map.of());
-    h.startDaemon();
+    // The first run starts the daemon and runs in it, so its compiled code stays.
+    ProcessRun firstRun = h.run("-c", "import os; print(os.getpid())");
+    assertEquals(0, firstRun.status(), firstRun::err);
     long first = onlyPid();
+    assertEquals(first + "\n", firstRun.out(), "the first run must run in the daemon it started");
+    assertEquals(1, h.runsServed());
     Path oldSocket = h.sockets().get(0);
     String oldKey = oldSocket.getFileName().toString().replaceAll("^d-|\\.sock$", "");
     assertEquals("warm\n", h.run("-c", "print('warm')").out());
-    assertEquals(1, h.runsServed());
+    assertEquals(2, h.runsServed());
 
     // A rebuilt jar: the old daemon must refuse a client still holding its key, and exit.
     Path jar = dist.resolve("lib/makeparallel.jar");
