@@ -64,6 +64,7 @@ public final class Daemon {
   }
 
   public static void main(String[] args) {
+    RunLogs.install();
     Map<String, String> opts = Options.parse(args);
     Path lock = opts.containsKey("lock") ? Path.of(opts.get("lock")) : null;
     try {

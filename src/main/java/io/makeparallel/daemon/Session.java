@@ -77,16 +77,19 @@ final class Session {
     Thread writer = new Thread(this::writeLoop, "makeparallel-daemon-writer");
     writer.setDaemon(true);
     writer.start();
+    FrameStream err = new FrameStream(Frames.STDERR);
     WarmRun r = new WarmRun(req.argv(), req.cwd(), req.terminals(), req.env(), stdin,
-        new FrameStream(Frames.STDOUT), new FrameStream(Frames.STDERR));
+        new FrameStream(Frames.STDOUT), err);
     run = r;
     Thread reader = new Thread(this::readLoop, "makeparallel-daemon-reader");
     reader.setDaemon(true);
     reader.start();
     int status;
+    RunLogs.Sink logs = RunLogs.open(err, req.env());
     try {
       status = r.run();
     } finally {
+      RunLogs.close(logs);
       finished.countDown();
     }
     sendExit(status);

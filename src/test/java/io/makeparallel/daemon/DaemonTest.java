@@ -85,6 +85,31 @@ class DaemonTest {
     assertEquals("out 0\nerr 0\nout 1\nerr 1\nout 2\nerr 2\n", Files.readString(both));
   }
 
+  /**
+   * makeparallel's own warnings of a warm run reach that run's stderr, at the level the run's
+   * environment asks for, as in a cold run (they went to the daemon's log file).
+   */
+  @Test
+  void aWarmRunsLogLinesGoToItsStderrAtItsOwnLevel() throws Exception {
+    String script = String.join("\n",
+        "import makeparallel as mp",
+        "def bad(_): raise RuntimeError('boom in callback')",
+        "h = mp.parallel(abs)(-3)",
+        "h.on_complete(bad)",
+        "print(h.get())",
+        "");
+    long before = h.runsServed();
+    ProcessRun loud = h.run("-c", script);
+    assertEquals(0, loud.status(), loud::err);
+    assertEquals("3\n", loud.out());
+    assertTrue(loud.err().contains("WARN  makeparallel - on_complete callback of task_")
+        && loud.err().contains("raised and was ignored: RuntimeError: boom in callback"), loud::err);
+    ProcessRun quiet = h.run(Map.of("MAKEPARALLEL_LOG", "off"), "", "-c", script);
+    assertEquals("3\n", quiet.out());
+    assertEquals("", quiet.err());
+    assertEquals(before + 2, h.runsServed(), "the runs were not the daemon's");
+  }
+
   @Test
   void exitStatusesAreTheColdLaunchers() throws Exception {
     long before = h.runsServed();
