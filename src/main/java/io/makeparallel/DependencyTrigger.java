@@ -1,6 +1,7 @@
 package io.makeparallel;
 
 import io.makeparallel.internal.Backend;
+import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskState;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.function.BooleanSupplier;
  * {@link DependencyException}.
  */
 final class DependencyTrigger {
+  private static final TaskAccess TASKS = TaskAccess.get();
+
   private DependencyTrigger() {}
 
   static void attach(Task task, List<Task> deps, Backend backend, BooleanSupplier shutdown) {
@@ -20,10 +23,10 @@ final class DependencyTrigger {
     for (Task dep : deps) {
       dep.whenDone(d -> {
         if (d.state() != TaskState.SUCCEEDED) {
-          task.fail(new DependencyException(task.id(), d.id(), d.error()));
-        } else if (pending.decrementAndGet() == 0 && task.markReady()) {
+          TASKS.fail(task, new DependencyException(task.id(), d.id(), d.error()));
+        } else if (pending.decrementAndGet() == 0 && TASKS.markReady(task)) {
           if (shutdown.getAsBoolean()) {
-            task.fail(new ShutdownException("Task " + task.id() + " was waiting for dependencies at shutdown"));
+            TASKS.fail(task, new ShutdownException("Task " + task.id() + " was waiting for dependencies at shutdown"));
           } else {
             backend.enqueue(task);
           }

@@ -1,5 +1,6 @@
 package io.makeparallel;
 
+import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.internal.WorkerPool;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskState;
@@ -80,7 +81,7 @@ public final class TaskGroup {
     } finally {
       lock.unlock();
     }
-    task.whenResolved(t -> memberResolved(index));
+    TaskAccess.get().whenResolved(task, t -> memberResolved(index));
     return index;
   }
 

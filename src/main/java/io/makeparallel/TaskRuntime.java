@@ -1,6 +1,8 @@
 package io.makeparallel;
 
 import io.makeparallel.internal.Backend;
+import io.makeparallel.internal.RuntimeAccess;
+import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.internal.ThreadBackend;
 import io.makeparallel.internal.WorkerPool;
 import io.makeparallel.metrics.Metrics;
@@ -31,11 +33,36 @@ import org.apache.logging.log4j.Logger;
  * <p>Thread-safe. Create with {@link #builder()}; {@link #close()} releases every thread.
  * A runtime may be {@link #shutdown shut down} and {@link #resetShutdown reopened} any number of
  * times; {@code close} is final.
+ *
+ * <p>Backends ({@code "threads"}, and {@code "interpreters"} once the Python layer registers it)
+ * are internal types: {@link #hasBackend} and {@link #closeBackend} are public, registering and
+ * reaching a backend's pool are the engine's, through {@code io.makeparallel.internal.RuntimeAccess}.
  */
 public final class TaskRuntime implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(TaskRuntime.class);
   /** Ids are unique per process, like upstream's counter. */
   private static final AtomicLong TASK_IDS = new AtomicLong();
+  private static final TaskAccess TASKS = TaskAccess.get();
+
+  static {
+    // Backends are internal types: the engine's packages reach them through this instance.
+    RuntimeAccess.install(new RuntimeAccess() {
+      @Override
+      public void registerBackend(TaskRuntime rt, String name, Function<TaskRuntime, Backend> factory) {
+        rt.registerBackend(name, factory);
+      }
+
+      @Override
+      public Backend backend(TaskRuntime rt, String name) {
+        return rt.backend(name);
+      }
+
+      @Override
+      public Backend existingBackend(TaskRuntime rt, String name) {
+        return rt.existingBackend(name);
+      }
+    });
+  }
 
   private final RuntimeConfig config;
   private final Map<String, Backend> backends = new ConcurrentHashMap<>();
@@ -70,16 +97,17 @@ public final class TaskRuntime implements AutoCloseable {
   }
 
   /** Makes a backend available by name; it is created on first use. */
-  public void registerBackend(String name, Function<TaskRuntime, Backend> factory) {
+  void registerBackend(String name, Function<TaskRuntime, Backend> factory) {
     backendFactories.put(name, factory);
   }
 
+  /** True if a backend of this name is registered (created or not). */
   public boolean hasBackend(String name) {
     return backendFactories.containsKey(name);
   }
 
   /** The backend, creating it on first use. */
-  public Backend backend(String name) {
+  Backend backend(String name) {
     Function<TaskRuntime, Backend> f = backendFactories.get(name);
     if (f == null) {
       throw new IllegalArgumentException(
@@ -96,7 +124,7 @@ public final class TaskRuntime implements AutoCloseable {
   }
 
   /** The backend if it has been created, else null. */
-  public Backend existingBackend(String name) {
+  Backend existingBackend(String name) {
     return backends.get(name);
   }
 
@@ -143,7 +171,7 @@ public final class TaskRuntime implements AutoCloseable {
     gate.acquire(nested);
     Task task;
     try {
-      task = Task.builder()
+      task = TASKS.builder()
           .id("task_" + TASK_IDS.getAndIncrement())
           .name(spec.name())
           .priority(spec.priority())
@@ -163,7 +191,7 @@ public final class TaskRuntime implements AutoCloseable {
       throw e;
     }
     live.put(task.id(), task);
-    task.setReleaser(() -> release(task));
+    TASKS.setReleaser(task, () -> release(task));
     metrics.started(task.name());
     scheduleDeadline(task);
     if (spec.dependsOn().isEmpty()) {
@@ -182,7 +210,7 @@ public final class TaskRuntime implements AutoCloseable {
     }
     ScheduledFuture<?> f = config.timer.schedule(
         () -> {
-          if (task.timeOut(new TaskTimeoutException(task.id(), timeout))) {
+          if (TASKS.timeOut(task, new TaskTimeoutException(task.id(), timeout))) {
             LOG.debug("{} '{}' timed out after {}", task.id(), task.name(), timeout);
           }
         },
@@ -309,7 +337,7 @@ public final class TaskRuntime implements AutoCloseable {
     List<Task> tasks = new ArrayList<>(live.values());
     for (Task t : tasks) {
       if (t.state() == TaskState.WAITING) {
-        t.fail(new ShutdownException("Task " + t.id() + " was waiting for dependencies at shutdown"));
+        TASKS.fail(t, new ShutdownException("Task " + t.id() + " was waiting for dependencies at shutdown"));
       }
     }
     if (cancelPending) {

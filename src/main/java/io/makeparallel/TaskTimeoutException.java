@@ -3,7 +3,7 @@ package io.makeparallel;
 import java.time.Duration;
 
 /**
- * The outcome of a task whose deadline ({@code timeout=} from submission) passed before it
+ * The outcome of a task whose deadline ({@code TaskSpec.timeout}, from submission) passed before it
  * finished. Carries the timeout that was exceeded.
  *
  * <p>Immutable and thread-safe.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskState;
 import io.makeparallel.testing.FakeTicker;
@@ -24,13 +25,13 @@ class TaskGroupTest {
   private int ids;
 
   private Task task() {
-    return Task.builder().id("task_" + ids++).name("f").ticker(ticker).callbackExecutor(Runnable::run)
+    return TaskAccess.get().builder().id("task_" + ids++).name("f").ticker(ticker).callbackExecutor(Runnable::run)
         .body(t -> "value").build();
   }
 
   private Task running() {
     Task t = task();
-    assertTrue(t.markRunning(null));
+    assertTrue(TaskAccess.get().markRunning(t, null));
     return t;
   }
 
@@ -40,8 +41,8 @@ class TaskGroupTest {
     List<Task> tasks = List.of(running(), running(), running());
     tasks.forEach(g::add);
     assertNull(g.next(Duration.ZERO), "nothing resolved yet");
-    tasks.get(2).succeed("c");
-    tasks.get(0).fail(new RuntimeException("a"));
+    TaskAccess.get().succeed(tasks.get(2), "c");
+    TaskAccess.get().fail(tasks.get(0), new RuntimeException("a"));
     tasks.get(1).cancel();
     assertEquals(List.of(2, 0, 1), List.of(g.next(null), g.next(null), g.next(null)));
     assertNull(g.next(Duration.ofMillis(10)), "each index once");
@@ -52,7 +53,7 @@ class TaskGroupTest {
   @Test
   void aTaskAlreadyResolvedWhenAddedIsReadyAtOnce() throws Exception {
     Task done = running();
-    done.succeed(1);
+    TaskAccess.get().succeed(done, 1);
     TaskGroup g = new TaskGroup(0, null);
     assertEquals(0, g.add(done));
     assertEquals(0, g.next(Duration.ZERO));
@@ -65,7 +66,7 @@ class TaskGroupTest {
     g.add(t);
     Thread resolver = new Thread(() -> {
       sleep(50);
-      t.succeed("x");
+      TaskAccess.get().succeed(t, "x");
     });
     resolver.start();
     long t0 = System.nanoTime();
@@ -111,10 +112,10 @@ class TaskGroupTest {
     Task run2 = running();
     Task queued2 = task();
     Task finished = running();
-    finished.succeed("kept");
+    TaskAccess.get().succeed(finished, "kept");
     for (Task t : List.of(run1, queued1, run2, queued2, finished)) {
       g.add(t);
-      t.whenResolved(x -> order.add(x.id()));
+      TaskAccess.get().whenResolved(t, x -> order.add(x.id()));
     }
     order.clear();
     g.cancelAll();
@@ -159,7 +160,7 @@ class TaskGroupTest {
       int from = r;
       Thread th = new Thread(() -> {
         for (int i = from; i < tasks.size(); i += 4) {
-          tasks.get(i).succeed(i);
+          TaskAccess.get().succeed(tasks.get(i), i);
         }
       });
       resolvers.add(th);

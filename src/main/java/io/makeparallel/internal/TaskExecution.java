@@ -10,6 +10,7 @@ import io.makeparallel.task.TaskFailure;
  */
 public final class TaskExecution {
   private static final ThreadLocal<Task> CURRENT = new ThreadLocal<>();
+  private static final TaskAccess TASKS = TaskAccess.get();
 
   private TaskExecution() {}
 
@@ -25,21 +26,21 @@ public final class TaskExecution {
 
   /** As {@link #runHere(Task)}, with a hook that stops the running code on cancel. */
   public static void runHere(Task task, Runnable hardCanceller) {
-    TaskBody body = task.body();
-    if (body == null || !task.markRunning(hardCanceller)) {
+    TaskBody body = TASKS.body(task);
+    if (body == null || !TASKS.markRunning(task, hardCanceller)) {
       return;
     }
     Task outer = CURRENT.get();
     CURRENT.set(task);
     try {
-      task.succeed(body.run(task));
+      TASKS.succeed(task, body.run(task));
     } catch (TaskFailure f) {
-      task.fail(f.error());
+      TASKS.fail(task, f.error());
     } catch (Throwable t) {
-      task.fail(t);
+      TASKS.fail(task, t);
     } finally {
       CURRENT.set(outer);
-      task.codeFinished();
+      TASKS.codeFinished(task);
     }
   }
 }

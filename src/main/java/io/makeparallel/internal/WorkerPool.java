@@ -120,8 +120,8 @@ public final class WorkerPool {
         } catch (Throwable t) {
           // The runner resolves the task itself; anything escaping it is a bug, not user error.
           LOG.error("worker {} failed running {}: {}", Thread.currentThread().getName(), task, t);
-          task.fail(t);
-          task.codeFinished();
+          TaskAccess.get().fail(task, t);
+          TaskAccess.get().codeFinished(task);
         }
       }
     } finally {

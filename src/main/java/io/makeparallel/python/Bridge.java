@@ -7,6 +7,8 @@ import io.makeparallel.TaskCancelledException;
 import io.makeparallel.TaskGroup;
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.internal.Backend;
+import io.makeparallel.internal.RuntimeAccess;
+import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.internal.TaskExecution;
 import io.makeparallel.metrics.Metrics;
 import io.makeparallel.task.Task;
@@ -169,7 +171,7 @@ public final class Bridge {
   }
 
   private InterpreterBackend interpreters() {
-    return (InterpreterBackend) runtime.backend(InterpreterBackend.NAME);
+    return (InterpreterBackend) RuntimeAccess.get().backend(runtime, InterpreterBackend.NAME);
   }
 
   Object submitBody(TaskBody body, String name, String backend, int priority,
@@ -190,7 +192,7 @@ public final class Bridge {
       Task task = runtime.submit(spec);
       // Before the id reaches the guest; the task's own code may look itself up even earlier,
       // which findTask allows as the current task.
-      task.metadata().put(OWNER_KEY, owner);
+      TaskAccess.get().metadata(task).put(OWNER_KEY, owner);
       return new HostHandle(task);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -228,7 +230,7 @@ public final class Bridge {
       return current == null ? null : new HostHandle(current);
     }
     Task t = runtime.findLive(taskId);
-    return t == null || !owner.equals(t.metadata().get(OWNER_KEY)) ? null : new HostHandle(t);
+    return t == null || !owner.equals(TaskAccess.get().metadata(t).get(OWNER_KEY)) ? null : new HostHandle(t);
   }
 
   /** True if the task running on this thread was cancelled or timed out. */
@@ -266,13 +268,13 @@ public final class Bridge {
 
   @HostAccess.Export
   public int liveThreads(String backend) {
-    Backend b = runtime.existingBackend(backend);
+    Backend b = RuntimeAccess.get().existingBackend(runtime, backend);
     return b == null ? 0 : b.pool().liveThreads();
   }
 
   @HostAccess.Export
   public int poolSize(String backend) {
-    Backend b = runtime.existingBackend(backend);
+    Backend b = RuntimeAccess.get().existingBackend(runtime, backend);
     return b == null ? -1 : b.pool().size();
   }
 

@@ -3,6 +3,7 @@ package io.makeparallel.python;
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.internal.Backend;
 import io.makeparallel.internal.NamedThreadFactory;
+import io.makeparallel.internal.RuntimeAccess;
 import io.makeparallel.internal.TaskExecution;
 import io.makeparallel.internal.WorkerPool;
 import io.makeparallel.task.Task;
@@ -75,7 +76,8 @@ public final class InterpreterBackend implements Backend {
 
   /** Makes the backend available on {@code runtime} under {@value #NAME}. */
   public static void register(TaskRuntime runtime) {
-    runtime.registerBackend(NAME, rt -> new InterpreterBackend(rt, Runtime.getRuntime().availableProcessors()));
+    RuntimeAccess.get().registerBackend(runtime, NAME,
+        rt -> new InterpreterBackend(rt, Runtime.getRuntime().availableProcessors()));
   }
 
   /** Number of worker contexts open in this process. */

@@ -1,6 +1,7 @@
 package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
+import io.makeparallel.internal.RuntimeAccess;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskState;
 import java.io.PrintStream;
@@ -138,7 +139,7 @@ final class ScriptEnd {
 
   /** Closes the worker interpreters normally: each lets its non-daemon threads finish first. */
   private void closeWorkers() {
-    if (runtime.existingBackend(InterpreterBackend.NAME) == null) {
+    if (RuntimeAccess.get().existingBackend(runtime, InterpreterBackend.NAME) == null) {
       return;
     }
     closingWorkers = true;

@@ -1,6 +1,7 @@
 package io.makeparallel.task;
 
 import io.makeparallel.TaskCancelledException;
+import io.makeparallel.internal.TaskAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,9 +25,32 @@ import org.apache.logging.log4j.Logger;
  * <p>Thread-safe. State changes happen under the task's monitor; listeners and progress
  * callbacks never run under it. The task holds its result only as long as something references
  * the task: the runtime forgets it once its code has returned.
+ *
+ * <p>The public methods are what a Java user may call: identity, state, outcome, waiting,
+ * {@link #cancel}, progress and {@link #whenDone} listeners. Tasks come from
+ * {@code TaskRuntime.submit}; the transitions that run and resolve them are the engine's and
+ * are package-private, reached by the engine through {@code io.makeparallel.internal.TaskAccess}.
  */
 public final class Task {
   private static final Logger LOG = LogManager.getLogger(Task.class);
+
+  static {
+    // The engine's packages reach the package-private transitions below through this one
+    // instance; a Java user sees only the public methods.
+    TaskAccess.install(new TaskAccess() {
+      @Override public TaskBuilder builder() { return Task.builder(); }
+      @Override public boolean markRunning(Task t, Runnable hardCanceller) { return t.markRunning(hardCanceller); }
+      @Override public boolean markReady(Task t) { return t.markReady(); }
+      @Override public TaskBody body(Task t) { return t.body(); }
+      @Override public void codeFinished(Task t) { t.codeFinished(); }
+      @Override public boolean succeed(Task t, Object value) { return t.succeed(value); }
+      @Override public boolean fail(Task t, Object cause) { return t.fail(cause); }
+      @Override public boolean timeOut(Task t, Object cause) { return t.timeOut(cause); }
+      @Override public void setReleaser(Task t, Runnable releaser) { t.setReleaser(releaser); }
+      @Override public void whenResolved(Task t, Consumer<Task> hook) { t.whenResolved(hook); }
+      @Override public Map<String, String> metadata(Task t) { return t.metadata(); }
+    });
+  }
 
   private final String id;
   private final String name;
@@ -74,7 +98,8 @@ public final class Task {
     this.submittedNanos = ticker.getAsLong();
   }
 
-  public static TaskBuilder builder() {
+  /** Engine side: see {@code TaskAccess#builder}. */
+  static TaskBuilder builder() {
     return new TaskBuilder();
   }
 
@@ -96,7 +121,7 @@ public final class Task {
     return (end - submittedNanos) / 1e9;
   }
 
-  public Map<String, String> metadata() { return metadata; }
+  Map<String, String> metadata() { return metadata; }
 
   /** Nanoseconds the code ran before the task resolved (0 if it never started). */
   public long runNanos() {
@@ -129,7 +154,7 @@ public final class Task {
   // ---- transitions --------------------------------------------------------------------------
 
   /** Worker side: claims a queued task for execution. False if it was resolved meanwhile. */
-  public synchronized boolean markRunning(Runnable hardCanceller) {
+  synchronized boolean markRunning(Runnable hardCanceller) {
     if (state != TaskState.QUEUED) {
       return false;
     }
@@ -141,7 +166,7 @@ public final class Task {
   }
 
   /** Dependency side: the last dependency succeeded; the task may be queued. */
-  public synchronized boolean markReady() {
+  synchronized boolean markReady() {
     if (state != TaskState.WAITING) {
       return false;
     }
@@ -149,10 +174,10 @@ public final class Task {
     return true;
   }
 
-  public TaskBody body() { return body; }
+  TaskBody body() { return body; }
 
   /** Worker side: the task's code returned; frees the body and, if resolved, the slot. */
-  public void codeFinished() {
+  void codeFinished() {
     synchronized (this) {
       codeDone = true;
       runningCanceller = null;
@@ -162,15 +187,15 @@ public final class Task {
     releaseIfIdle();
   }
 
-  public boolean succeed(Object value) {
+  boolean succeed(Object value) {
     return resolve(TaskState.SUCCEEDED, value, null);
   }
 
-  public boolean fail(Object cause) {
+  boolean fail(Object cause) {
     return resolve(TaskState.FAILED, null, Objects.requireNonNull(cause, "cause"));
   }
 
-  public boolean timeOut(Object cause) {
+  boolean timeOut(Object cause) {
     return resolve(TaskState.TIMED_OUT, null, cause);
   }
 
@@ -241,7 +266,7 @@ public final class Task {
   }
 
   /** Set by the runtime: called once when the task no longer occupies a slot. */
-  public void setReleaser(Runnable releaser) {
+  void setReleaser(Runnable releaser) {
     this.releaser = releaser;
   }
 
@@ -285,7 +310,7 @@ public final class Task {
    * never block; one that throws is logged and ignored. User callbacks belong in
    * {@link #whenDone}, which runs them on the callback executor.
    */
-  public void whenResolved(Consumer<Task> hook) {
+  void whenResolved(Consumer<Task> hook) {
     Objects.requireNonNull(hook, "hook");
     synchronized (this) {
       if (inlineHooks != null) {

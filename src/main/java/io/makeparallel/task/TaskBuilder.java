@@ -6,7 +6,11 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-/** Builds {@link Task}s; used by the runtime. Not thread-safe; build once per task. */
+/**
+ * Builds {@link Task}s for the engine, which obtains one from
+ * {@code io.makeparallel.internal.TaskAccess#builder}; a Java user submits a
+ * {@link TaskSpec} to {@code TaskRuntime} instead. Not thread-safe; build once per task.
+ */
 public final class TaskBuilder {
   String id;
   String name = "task";
@@ -41,6 +45,7 @@ public final class TaskBuilder {
    */
   public TaskBuilder onResolved(Consumer<Task> hook) { this.onResolved = hook; return this; }
 
+  /** @throws NullPointerException if the id or the body is missing */
   public Task build() {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(body, "body");

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * What to run and how: the input to {@code TaskRuntime.submit}. Immutable.
  *
- * @param name       the function's {@code __qualname__}, used in ids, logs and metrics
+ * @param name       a display name (the Python layer passes the function's qualified name),
+ *                   used in logs and metrics
  * @param backend    backend name ({@code "threads"} or {@code "interpreters"})
  * @param priority   higher runs first; FIFO among equals
  * @param timeout    deadline from submission, or null

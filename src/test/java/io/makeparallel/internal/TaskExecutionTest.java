@@ -18,14 +18,14 @@ import org.junit.jupiter.api.Test;
 
 class TaskExecutionTest {
   private static Task task(String id, TaskBody body) {
-    return Task.builder().id(id).name(id).body(body).build();
+    return TaskAccess.get().builder().id(id).name(id).body(body).build();
   }
 
   @Test
   void returnedValueSucceedsTheTask() throws InterruptedException {
     Task t = task("ok", x -> 42);
     AtomicInteger released = new AtomicInteger();
-    t.setReleaser(released::incrementAndGet);
+    TaskAccess.get().setReleaser(t, released::incrementAndGet);
     TaskExecution.runHere(t);
     assertEquals(TaskState.SUCCEEDED, t.state());
     assertEquals(42, t.result());

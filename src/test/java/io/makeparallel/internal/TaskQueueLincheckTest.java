@@ -53,7 +53,7 @@ public class TaskQueueLincheckTest {
     Task[][] tasks = new Task[MAX_PRIORITY - MIN_PRIORITY + 1][MAX_SEQUENCE + 1];
     for (int p = MIN_PRIORITY; p <= MAX_PRIORITY; p++) {
       for (int s = 0; s <= MAX_SEQUENCE; s++) {
-        tasks[p - MIN_PRIORITY][s] = Task.builder().id(key(p, s)).name("t").priority(p)
+        tasks[p - MIN_PRIORITY][s] = TaskAccess.get().builder().id(key(p, s)).name("t").priority(p)
             .sequence(s).fromPriorityLauncher(fromPriorityLauncher(s)).body(t -> null).build();
       }
     }

@@ -18,7 +18,7 @@ class TaskQueueTest {
   private final TaskQueue queue = new TaskQueue();
 
   private static Task task(String id, int priority, long sequence, boolean priorityLauncher) {
-    return Task.builder().id(id).name(id).priority(priority).sequence(sequence)
+    return TaskAccess.get().builder().id(id).name(id).priority(priority).sequence(sequence)
         .fromPriorityLauncher(priorityLauncher).body(t -> null).build();
   }
 
@@ -74,7 +74,7 @@ class TaskQueueTest {
     queue.offer(timedOut);
     queue.offer(kept);
     assertTrue(cancelled.cancel());
-    assertTrue(timedOut.timeOut(new RuntimeException("deadline")));
+    assertTrue(TaskAccess.get().timeOut(timedOut, new RuntimeException("deadline")));
     assertEquals(3, queue.runnableCount(), "resolved tasks stay until a poll drops them");
     assertSame(kept, queue.poll());
     assertNull(queue.poll());

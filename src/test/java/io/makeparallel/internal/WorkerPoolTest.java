@@ -54,12 +54,12 @@ class WorkerPoolTest {
   }
 
   private static Task task(String id, int priority, TaskBody body) {
-    return Task.builder().id(id).name(id).priority(priority).sequence(SEQ.incrementAndGet())
+    return TaskAccess.get().builder().id(id).name(id).priority(priority).sequence(SEQ.incrementAndGet())
         .body(body).build();
   }
 
   private static Task priorityLauncherTask(String id, int priority, TaskBody body) {
-    return Task.builder().id(id).name(id).priority(priority).sequence(SEQ.incrementAndGet())
+    return TaskAccess.get().builder().id(id).name(id).priority(priority).sequence(SEQ.incrementAndGet())
         .fromPriorityLauncher(true).body(body).build();
   }
 
@@ -131,9 +131,9 @@ class WorkerPoolTest {
 
   @Test
   void orderComparatorIsPriorityThenSequence() {
-    Task lowEarly = Task.builder().id("a").priority(1).sequence(1).body(t -> null).build();
-    Task lowLate = Task.builder().id("b").priority(1).sequence(2).body(t -> null).build();
-    Task high = Task.builder().id("c").priority(2).sequence(3).body(t -> null).build();
+    Task lowEarly = TaskAccess.get().builder().id("a").priority(1).sequence(1).body(t -> null).build();
+    Task lowLate = TaskAccess.get().builder().id("b").priority(1).sequence(2).body(t -> null).build();
+    Task high = TaskAccess.get().builder().id("c").priority(2).sequence(3).body(t -> null).build();
     List<Task> l = new ArrayList<>(List.of(lowLate, high, lowEarly));
     l.sort(WorkerPool.ORDER);
     assertEquals(List.of(high, lowEarly, lowLate), l);
@@ -159,7 +159,7 @@ class WorkerPoolTest {
     p.enqueue(timedOut);
     p.enqueue(kept);
     assertTrue(cancelled.cancel());
-    assertTrue(timedOut.timeOut(new RuntimeException("deadline")));
+    assertTrue(TaskAccess.get().timeOut(timedOut, new RuntimeException("deadline")));
     release.countDown();
     await(kept);
 

@@ -1,5 +1,6 @@
 package io.makeparallel.lincheck;
 
+import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.task.Task;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
@@ -13,16 +14,16 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("stress")
 public class TaskLincheckTest {
-  private final Task task = Task.builder().id("task_l").name("l").body(t -> null).build();
+  private final Task task = TaskAccess.get().builder().id("task_l").name("l").body(t -> null).build();
 
   @Operation
   public boolean succeed() {
-    return task.succeed("v");
+    return TaskAccess.get().succeed(task, "v");
   }
 
   @Operation
   public boolean fail() {
-    return task.fail("e");
+    return TaskAccess.get().fail(task, "e");
   }
 
   @Operation
@@ -32,7 +33,7 @@ public class TaskLincheckTest {
 
   @Operation
   public boolean markRunning() {
-    return task.markRunning(null);
+    return TaskAccess.get().markRunning(task, null);
   }
 
   @Operation

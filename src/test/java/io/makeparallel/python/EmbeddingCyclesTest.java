@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.makeparallel.MakeParallel;
 import io.makeparallel.TaskRuntime;
+import io.makeparallel.internal.RuntimeAccess;
 import io.makeparallel.testing.LeakProbe;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -142,7 +143,7 @@ public class EmbeddingCyclesTest {
     runCycle(rt, 0, true);
     bridges.clear();
     // The threads pool starts its threads lazily; start them all so later cycles add none.
-    rt.backend("threads").pool().prestart();
+    RuntimeAccess.get().backend(rt, "threads").pool().prestart();
     Set<Thread> baseline = LeakProbe.liveThreads();
     long baselineHeap = LeakProbe.usedHeapAfterGc();
     LeakProbe.ClassHistogram baselineClasses = LeakProbe.classHistogram();
