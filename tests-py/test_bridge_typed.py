@@ -67,6 +67,16 @@ class NoneIsAbsent(unittest.TestCase):
         self.assertTrue(h._h.awaitDone(None))
         self.assertEqual(h._h.join(None), 42)
 
+    def test_no_progress_is_none_not_nan(self):
+        gate = threading.Event()
+        h = mp.parallel(gate.wait)(WAIT)
+        try:
+            self.assertIsNone(h._h.progress(), "no report yet")
+            self.assertEqual(h.get_progress(), 0.0)
+        finally:
+            gate.set()
+        self.assertTrue(h.get(timeout=WAIT))
+
     def test_no_pool_is_none_not_minus_one(self):
         self.assertIsNone(control.poolSize("no-such-backend"))
 

@@ -1,6 +1,5 @@
 """AsyncHandle: the Python face of a Java task (API.md §3)."""
 
-import math
 import types
 
 from . import _validate, errors
@@ -188,7 +187,7 @@ class AsyncHandle:
 
     def get_progress(self):
         p = self._h.progress()
-        return 0.0 if math.isnan(p) else p
+        return 0.0 if p is None else p
 
     # -- metadata -----------------------------------------------------------------------------
 

@@ -136,7 +136,8 @@ public final class Bridge {
 
   /**
    * The typed options of a submission, made once per decorator (or per call that overrides
-   * one): {@code timeoutSeconds} None for no timeout. Checked here, before anything is submitted.
+   * one): {@code timeoutSeconds} None for no timeout. The values come checked by the Python call
+   * that received them (TypeError/ValueError naming the parameter there), not again here.
    *
    * @return a {@link SubmitOptions}, or a fault string
    */

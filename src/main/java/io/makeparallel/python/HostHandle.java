@@ -28,7 +28,11 @@ public final class HostHandle {
   @HostAccess.Export public String state() { return task.state().name().toLowerCase(java.util.Locale.ROOT); }
   @HostAccess.Export public boolean isDone() { return task.isDone(); }
   @HostAccess.Export public double elapsed() { return task.elapsedSeconds(); }
-  @HostAccess.Export public double progress() { return task.progress(); }
+  /** The latest progress report, or None (not NaN) before the first. */
+  @HostAccess.Export public Double progress() {
+    double p = task.progress();
+    return Double.isNaN(p) ? null : p;
+  }
   @HostAccess.Export public boolean cancel() { return task.cancel(); }
   @HostAccess.Export public boolean cancelRequested() { return task.isCancelRequested(); }
 
