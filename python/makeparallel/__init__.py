@@ -11,10 +11,10 @@ __version__ = "0.1.0"
 # import (the launcher's) rely on this line.
 import threading as _threading  # noqa: E402,F401
 
-from ._bridge import bridge as _bridge_object
+from ._bridge import bridge as _bridge_object, metrics as _bridge_metrics
 from . import _support
 
-_support._attach(_bridge_object)
+_support._attach(_bridge_metrics)
 
 from . import _daemon  # noqa: E402
 

@@ -4,7 +4,7 @@ import math
 import numbers
 
 from . import _validate, errors
-from ._bridge import bridge, check
+from ._bridge import bridge, check, control, metrics
 from ._submit import resolve_backend, set_default_backend
 
 __all__ = [
@@ -58,7 +58,7 @@ def check_cancelled():
 def set_max_concurrent_tasks(max_tasks):
     """At most ``max_tasks`` tasks at once; later submissions wait. ``None`` removes the limit."""
     n = _validate.java_int("max_tasks", max_tasks, minimum=1, allow_none=True)
-    check(bridge.setMaxConcurrent(-1 if n is None else n))
+    check(control.setMaxConcurrent(n))
 
 
 def configure_memory_limit(max_memory_percent, wait=0.0):
@@ -67,9 +67,8 @@ def configure_memory_limit(max_memory_percent, wait=0.0):
     Waits up to ``wait`` seconds (re-checking with exponential backoff), then raises
     ``MemoryLimitError``. ``None`` removes the limit.
     """
-    if max_memory_percent is None:
-        pct = float("nan")
-    else:
+    pct = None
+    if max_memory_percent is not None:
         if isinstance(max_memory_percent, bool) or not isinstance(max_memory_percent, numbers.Real):
             raise TypeError("max_memory_percent must be a number, got %s"
                             % type(max_memory_percent).__name__)
@@ -77,7 +76,7 @@ def configure_memory_limit(max_memory_percent, wait=0.0):
         if math.isnan(pct) or pct <= 0 or pct > 100:
             raise ValueError("max_memory_percent must be between 0 and 100")
     wait = _validate.seconds("wait", wait, allow_none=False, allow_zero=True)
-    check(bridge.configureMemory(pct, wait))
+    check(control.configureMemory(pct, wait))
 
 
 def configure_thread_pool(num_threads=None, stack_size=None):
@@ -86,7 +85,7 @@ def configure_thread_pool(num_threads=None, stack_size=None):
     s = _validate.integer("stack_size", stack_size, minimum=0, allow_none=True)
     if s is not None and s >= 2 ** 62:
         raise ValueError("stack_size is out of range: %d" % s)
-    check(bridge.configureThreadPool(-1 if n is None else n, -1 if s is None else s))
+    check(control.configureThreadPool(n, s))
     _pool_state["configured"] = True
 
 
@@ -95,13 +94,13 @@ _pool_state = {"configured": False}
 
 def get_thread_pool_info():
     """``configured`` and ``current_num_threads`` of the threads pool, and the interpreters pool."""
-    interp = bridge.poolSize("interpreters")
+    interp = control.poolSize("interpreters")
     return {
         "configured": _pool_state["configured"],
-        "current_num_threads": bridge.threadPoolSize(),
-        "live_threads": bridge.liveThreads("threads"),
-        "interpreters": interp if interp >= 0 else _configured_interpreters(),
-        "live_interpreters": bridge.liveThreads("interpreters"),
+        "current_num_threads": control.threadPoolSize(),
+        "live_threads": control.liveThreads("threads"),
+        "interpreters": interp if interp is not None else _configured_interpreters(),
+        "live_interpreters": control.liveThreads("interpreters"),
     }
 
 
@@ -141,12 +140,12 @@ def shutdown(timeout_secs=30.0, cancel_pending=False):
     t = _validate.seconds("timeout_secs", timeout_secs, allow_none=False, allow_zero=True)
     if not isinstance(cancel_pending, bool):
         raise TypeError("cancel_pending must be a bool, got %s" % type(cancel_pending).__name__)
-    return bridge.shutdown(t, cancel_pending)
+    return control.shutdown(t, cancel_pending)
 
 
 def reset_shutdown():
     """Accept tasks again after :func:`shutdown`."""
-    bridge.resetShutdown()
+    control.resetShutdown()
 
 
 def get_active_task_count():
@@ -156,12 +155,12 @@ def get_active_task_count():
 
 def start_priority_worker():
     """Resume dequeuing of ``parallel_priority`` tasks (compatibility; on by default)."""
-    bridge.setPriorityPaused(False)
+    control.setPriorityPaused(False)
 
 
 def stop_priority_worker():
     """Pause dequeuing of ``parallel_priority`` tasks; queued ones wait."""
-    bridge.setPriorityPaused(True)
+    control.setPriorityPaused(True)
 
 
 # ---- metrics --------------------------------------------------------------------------------
@@ -191,7 +190,7 @@ def get_metrics(name):
     """Metrics of the function with this ``__qualname__`` (or unambiguous plain ``__name__``), or ``None``."""
     if not isinstance(name, str):
         raise TypeError("name must be a str, got %s" % type(name).__name__)
-    row = bridge.metric(name)
+    row = metrics.metric(name)
     return None if row is None else PerformanceMetrics(list(row))
 
 
@@ -220,7 +219,7 @@ def get_all_metrics():
     """Every function's metrics as dicts, plus ``_global_total``/``_completed``/``_failed``."""
     out = _AllMetrics()
     total = completed = failed = 0
-    for name in list(bridge.metricNames()):
+    for name in list(metrics.metricNames()):
         m = get_metrics(name)
         if m is None:
             continue
@@ -235,4 +234,4 @@ def get_all_metrics():
 
 
 def reset_metrics():
-    bridge.resetMetrics()
+    metrics.resetMetrics()

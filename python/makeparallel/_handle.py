@@ -1,6 +1,5 @@
 """AsyncHandle: the Python face of a Java task (API.md §3)."""
 
-import math
 import types
 
 from . import _validate, errors
@@ -89,7 +88,7 @@ class AsyncHandle:
         secs = _validate.seconds("timeout", timeout, allow_zero=True)
         if self._h.isDone():
             return True
-        return self._h.awaitDone(-1.0 if secs is None else secs)
+        return self._h.awaitDone(secs)
 
     def get(self, timeout=None):
         """Block (GIL released) until done; return the value or raise the task's exception.
@@ -99,7 +98,7 @@ class AsyncHandle:
         h = self._h
         # One host call waits and fetches the value; it hands back the handle itself instead
         # when there is no value (failed, cancelled, timed out, or still running).
-        v = h.join(-1.0 if timeout is None else _validate.seconds("timeout", timeout, allow_zero=True))
+        v = h.join(None if timeout is None else _validate.seconds("timeout", timeout, allow_zero=True))
         if v is h:
             if not h.isDone():
                 raise TimeoutError("task %s ('%s') did not finish within %ss"
@@ -188,7 +187,7 @@ class AsyncHandle:
 
     def get_progress(self):
         p = self._h.progress()
-        return 0.0 if math.isnan(p) else p
+        return 0.0 if p is None else p
 
     # -- metadata -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import functools
 from . import _validate
 from ._bridge import bridge
 from ._handle import AsyncHandle
-from ._submit import NAN, default_backend, resolve_backend, submit, submit_threads
+from ._submit import default_backend, options, resolve_backend, submit, submit_threads
 
 __all__ = [
     "parallel", "parallel_fast", "parallel_pool", "parallel_priority", "parallel_with_deps",
@@ -21,7 +21,6 @@ def _launcher(kind):
         if backend is not None:
             resolve_backend(backend)
         timeout = _validate.seconds("timeout", timeout)
-        timeout_arg = NAN if timeout is None else timeout
         _validate.integer("retries", retries, minimum=0)
         priority = _validate.java_int("priority", priority)
         if name is not None and not isinstance(name, str):
@@ -34,6 +33,8 @@ def _launcher(kind):
             task_name = name or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "task")
             target = getattr(fn, "__makeparallel_target__", fn)
             priority_launcher = kind == "priority"
+            # The engine's typed options, made once: each plain call only passes them back.
+            opts = options(task_name, priority, timeout, priority_launcher)
 
             @functools.wraps(fn)
             def launch(*args, **kwargs):
@@ -41,8 +42,7 @@ def _launcher(kind):
                     # The common call, options all checked at decoration: straight to the
                     # threads backend's submission (see submit_threads), no re-validation.
                     if (backend or default_backend()) == "threads":
-                        return submit_threads(target, args, kwargs, task_name, priority, timeout,
-                                              timeout_arg, retries, priority_launcher)
+                        return submit_threads(target, args, kwargs, task_name, opts, timeout, retries)
                     return submit(target, args, kwargs, name=task_name, backend=backend,
                                   priority=priority, timeout=timeout, retries=retries,
                                   priority_launcher=priority_launcher)
@@ -144,7 +144,7 @@ class ParallelContext:
     def __enter__(self):
         # The engine's group of this block's tasks: it holds max_workers (slots), and cancels
         # queued tasks before running ones when the body raised.
-        self._group = bridge.newGroup(self._max_workers or 0)
+        self._group = bridge.newGroup(self._max_workers)
         self._open = True
         return self
 

@@ -8,8 +8,8 @@ import threading
 import time
 
 from . import _validate, errors
-from ._bridge import bridge
-from ._submit import NAN, resolve_backend, submit_threads
+from ._bridge import bridge, control
+from ._submit import options, resolve_backend, submit_threads
 
 _ON_ERROR = ("raise", "return", "skip")
 _FIRST_CHUNK = 1  # before any chunk has been timed: items may be slow
@@ -177,7 +177,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         sender = _remote.ChunkSender(func, _run_chunk_timed, shipped, None if on_error != "raise" else True)
         workers = max_workers or _remote.configured_size()
     else:
-        workers = max_workers or bridge.threadPoolSize()
+        workers = max_workers or control.threadPoolSize()
     try:
         total = len(items)
     except TypeError:
@@ -201,6 +201,7 @@ class _Run:
         self.func = func
         self.sender = sender  # interpreters: sends a chunk as the worker's call
         self.name = getattr(func, "__qualname__", None) or "map"
+        self.opts = options(self.name)  # a chunk's options when the map has no timeout
         self.in_flight = in_flight
         self.it = it
         self.backend = backend
@@ -224,7 +225,7 @@ class _Run:
         # the group's: every chunk carries what is left of it as its own timeout, so a wait for
         # the next chunk ends when one times out, and its items come back as timeout errors
         # under on_error (a group deadline would end that wait empty-handed first).
-        self.group = bridge.newGroup(0)
+        self.group = bridge.newGroup(None)
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.timeout = timeout
         self.on_error = on_error
@@ -286,10 +287,11 @@ class _Run:
             self.index += len(chunk)
 
     def _submit(self, chunk, left, live):
+        opts = self.opts if left is None else options(self.name, 0, left)
         if self.sender is not None:
-            return self.sender.submit(chunk, self.index, self.name, left)
+            return self.sender.submit(chunk, self.index, self.name, opts, left)
         return submit_threads(_run_chunk_timed, (self.func, chunk, self.index, live, self.on_fail), {},
-                              self.name, 0, left, NAN if left is None else left, 0, False)
+                              self.name, opts, left, 0)
 
     def _cancel_all(self):
         # Flags first: a threads chunk cannot be stopped from outside, it stops between items.

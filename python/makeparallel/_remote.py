@@ -5,9 +5,8 @@ import pickle
 import sys
 
 from . import _ship, _shipclass, errors
-from ._bridge import bridge, check
-from ._handle import AsyncHandle
-from ._submit import NAN
+from ._bridge import check, control
+from . import _submit
 
 
 class _RemoteTraceback(Exception):
@@ -82,7 +81,9 @@ def rebuild_error(type_name, data):
     return exc
 
 
-def submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts, retries, priority_launcher):
+def encode_call(fn, args, kwargs, deps, retries):
+    """``(payload, prepare)`` of a call for a worker: its pickle now, or with ``deps`` a
+    ``prepare`` that pickles it with their results once they are in (checked now all the same)."""
     check_task(fn)
     path = list(sys.path)
     if deps:
@@ -94,16 +95,8 @@ def submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts, retri
                 return _encode(fn, (results,) + tuple(args), kwargs, retries, path)
             except BaseException as exc:
                 return exc
-        return _send(None, prepare, name, priority, timeout_arg, dep_hosts, priority_launcher)
-    payload = _encode(fn, args, kwargs, retries, path)
-    return _send(payload, None, name, priority, timeout_arg, dep_hosts, priority_launcher)
-
-
-def _send(payload, prepare, name, priority, timeout_arg, dep_hosts, priority_launcher, timeout=None):
-    """The handle of a call submitted to the engine as ``payload`` (or made later by ``prepare``)."""
-    host = check(bridge.submitRemote(payload, prepare, name, priority, timeout_arg, dep_hosts,
-                                     priority_launcher))
-    return AsyncHandle(host, name, decode_result, timeout)
+        return None, prepare
+    return _encode(fn, args, kwargs, retries, path), None
 
 
 class ChunkSender:
@@ -128,8 +121,9 @@ class ChunkSender:
         self.shipped = shipped
         self.on_fail = on_fail
 
-    def submit(self, chunk, start, name, timeout):
-        """The handle of ``chunk`` (its items from index ``start``); ``timeout``: seconds or None."""
+    def submit(self, chunk, start, name, opts, timeout):
+        """The handle of ``chunk`` (its items from index ``start``), submitted with ``opts``
+        (``_submit.options``, whose timeout is ``timeout``: seconds or None)."""
         if type(chunk) is range:
             items = chunk
         else:
@@ -141,7 +135,7 @@ class ChunkSender:
         # caller could clear, so it runs its items in one batch.
         call = (self.runner, (self.shipped, items, start, None, self.on_fail), {}, 0)
         payload = (self.prefix + pickle.dumps(call, _ship.PROTOCOL)).decode("latin-1")
-        return _send(payload, None, name, 0, NAN if timeout is None else timeout, None, False, timeout)
+        return _submit.submit_remote(payload, None, name, opts, None, timeout)
 
 
 def _item_not_shippable(fn, chunk, start, exc):
@@ -159,9 +153,10 @@ def _item_not_shippable(fn, chunk, start, exc):
 
 
 def configured_size():
-    n = bridge.poolSize("interpreters")
-    return n if n > 0 else bridge.cpuCount()
+    n = control.poolSize("interpreters")
+    return n if n is not None and n > 0 else control.cpuCount()
 
 
 def configure(size, max_tasks_per_worker, warmup):
-    check(bridge.configureInterpreters(size or 0, max_tasks_per_worker or 0, warmup))
+    """Pool ``size`` and recycling quota (None keeps the current one); ``warmup`` starts all now."""
+    check(control.configureInterpreters(size, max_tasks_per_worker, warmup))

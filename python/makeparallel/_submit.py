@@ -1,4 +1,9 @@
-"""Turns a Python call into a Java task: the one path every launcher takes."""
+"""Turns a Python call into a Java task: the one path every launcher takes.
+
+A decorated call lands in Java in two hops: ``_launchers`` -> this module -> the Java ``Bridge``
+(``submit`` for the threads backend, ``submitRemote`` for interpreters; ``_remote`` only
+pickles the call). Options cross as one typed ``SubmitOptions`` made by :func:`options`.
+"""
 
 import threading
 
@@ -76,11 +81,18 @@ def _thread_body(fn, args, kwargs, deps, retries):
     return body
 
 
-NAN = float("nan")  # "no timeout" for the bridge
 _bridge_submit = bridge.submit  # looked up once: a member lookup on a host object is not free
 
 
-def submit_threads(fn, args, kwargs, name, priority, timeout, timeout_arg, retries, priority_launcher):
+def options(name, priority=0, timeout=None, priority_launcher=False):
+    """The engine's typed options of a submission (``timeout``: checked seconds or None for none).
+
+    Made once per decorator and reused by each of its calls; the values are checked by the caller.
+    """
+    return check(bridge.options(name, priority, timeout, priority_launcher))
+
+
+def submit_threads(fn, args, kwargs, name, opts, timeout, retries):
     """The threads backend's submission of an already validated call without dependencies.
 
     The per-task hot path (every ``@parallel`` call, every ``parallel_map`` chunk): positional
@@ -97,7 +109,7 @@ def submit_threads(fn, args, kwargs, name, priority, timeout, timeout_arg, retri
                 return exc
             # A returned exception object is a value, not a failure.
             return _Boxed(result) if isinstance(result, BaseException) else result
-    host = _bridge_submit(body, name, "threads", priority, timeout_arg, None, priority_launcher)
+    host = _bridge_submit(body, opts, None)
     if type(host) is str:
         raise fault_error(host)
     return AsyncHandle(host, name, None, timeout)
@@ -114,18 +126,24 @@ def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=Non
     deps = check_depends_on(depends_on) if depends_on is not None else ()
     if name is None:
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
-    timeout_arg = NAN if timeout is None else timeout
     if kwargs is None:
         kwargs = {}
+    opts = options(name, priority, timeout, priority_launcher)
     if backend == "threads" and not deps:
-        return submit_threads(fn, args, kwargs, name, priority, timeout, timeout_arg, retries, priority_launcher)
+        return submit_threads(fn, args, kwargs, name, opts, timeout, retries)
     dep_hosts = [d._h for d in deps] if deps else None
     if backend == "threads":
         body = _thread_body(fn, args, kwargs, deps, retries)
-        host = check(_bridge_submit(body, name, backend, priority, timeout_arg, dep_hosts, priority_launcher))
+        host = check(_bridge_submit(body, opts, dep_hosts))
         return AsyncHandle(host, name, None, timeout)
     from . import _remote
-    handle = _remote.submit(fn, args, kwargs, name, priority, timeout_arg, deps, dep_hosts,
-                            retries, priority_launcher)
-    handle._timeout = timeout
-    return handle
+    payload, prepare = _remote.encode_call(fn, args, kwargs, deps, retries)
+    return submit_remote(payload, prepare, name, opts, dep_hosts, timeout)
+
+
+def submit_remote(payload, prepare, name, opts, dep_hosts, timeout):
+    """The handle of a call for the interpreters backend: its pickle ``payload``, or ``prepare``
+    that pickles it once the dependencies' results are in."""
+    from ._remote import decode_result
+    host = check(bridge.submitRemote(payload, prepare, opts, dep_hosts))
+    return AsyncHandle(host, name, decode_result, timeout)

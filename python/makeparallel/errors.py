@@ -44,9 +44,9 @@ class TaskError(MakeParallelError):
         self.remote_traceback = remote_traceback
 
 
-# The one table from the names the Java engine reports an error kind by (Bridge fault strings
-# "Kind|message", ErrorView kinds) to the exception raised here; unknown kinds are
-# MakeParallelError.
+# The one table from the names the Java engine reports an error kind by (bridge fault strings
+# "Kind|message", ErrorView kinds; Java's one table of them is io.makeparallel.python.ErrorKinds)
+# to the exception raised here; unknown kinds are MakeParallelError.
 _BY_KIND = {cls.__name__: cls for cls in (
     MakeParallelError, TaskCancelledError, TaskTimeoutError, DependencyError, ShutdownError,
     MemoryLimitError, TaskError, ValueError, TypeError, RuntimeError, KeyboardInterrupt)}

@@ -310,6 +310,11 @@ public final class TaskRuntime implements AutoCloseable {
     return threadPoolSize;
   }
 
+  /** The stack size in bytes of the threads backend's threads started from now on (0: the JVM's default). */
+  public long threadStackSize() {
+    return threadStackSize;
+  }
+
   /** Pauses or resumes dequeuing of priority-launcher tasks on every backend. */
   public void setPriorityPaused(boolean paused) {
     priorityPaused = paused;

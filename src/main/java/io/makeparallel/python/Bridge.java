@@ -1,16 +1,11 @@
 package io.makeparallel.python;
 
 import io.makeparallel.MakeParallelException;
-import io.makeparallel.MemoryLimitException;
-import io.makeparallel.ShutdownException;
-import io.makeparallel.TaskCancelledException;
 import io.makeparallel.TaskGroup;
 import io.makeparallel.TaskRuntime;
-import io.makeparallel.internal.Backend;
 import io.makeparallel.internal.RuntimeAccess;
 import io.makeparallel.internal.TaskAccess;
 import io.makeparallel.internal.TaskExecution;
-import io.makeparallel.metrics.Metrics;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskBody;
 import io.makeparallel.task.TaskFailure;
@@ -18,9 +13,7 @@ import io.makeparallel.task.TaskSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.graalvm.polyglot.HostAccess;
@@ -28,13 +21,18 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
 
 /**
- * The one object the {@code makeparallel} Python package talks to, installed in every context
- * as the polyglot binding {@value #BINDING}. Only its exported methods are visible to Python.
+ * The tasks concern of the bridge, installed in every context as the polyglot binding
+ * {@value #BINDING}: submitting a call ({@link #submit}, {@link #submitRemote}, with a typed
+ * {@link SubmitOptions} made by {@link #options}), groups, and the running task's own questions
+ * (its id, whether it was cancelled). Its siblings are {@link ControlBridge} (limits, pools,
+ * lifecycle) and {@link MetricsBridge} (metrics, logging); {@link HostHandle} and
+ * {@link HostGroup} are what it hands out. Only exported methods are visible to Python.
  *
  * <p>Fallible methods do not throw into Python (host exceptions cannot be caught there under
- * {@code HostAccess.EXPLICIT}); they return a fault string {@code "<PythonErrorName>|<message>"}
- * that the package turns into the right Python exception. Blocking methods block in Java,
- * which releases the caller's GIL. Thread-safe.
+ * {@code HostAccess.EXPLICIT}); they return a fault string {@code "<kind>|<message>"}, the kind
+ * from the one table {@link ErrorKinds}, that the package turns into the right Python exception
+ * ({@code errors.by_kind}). Blocking methods block in Java, which releases the caller's GIL.
+ * Thread-safe.
  */
 public final class Bridge {
   public static final String BINDING = "makeparallel.bridge";
@@ -78,21 +76,11 @@ public final class Bridge {
     }
   }
 
-  static String fault(Throwable e) {
-    String kind;
-    if (e instanceof IllegalArgumentException) {
-      kind = "ValueError";
-    } else if (e instanceof ShutdownException) {
-      kind = "ShutdownError";
-    } else if (e instanceof MemoryLimitException) {
-      kind = "MemoryLimitError";
-    } else if (e instanceof TaskCancelledException) {
-      kind = "TaskCancelledError";
-    } else if (e instanceof MakeParallelException) {
-      kind = "MakeParallelError";
-    } else {
+  /** The fault string of an exception thrown at a bridge call: its kind, from {@link ErrorKinds}. */
+  static String fault(RuntimeException e) {
+    String kind = ErrorKinds.ofCall(e);
+    if (kind.equals(ErrorKinds.UNEXPECTED)) {
       LOG.error("unexpected error in the makeparallel bridge", e);
-      kind = "RuntimeError";
     }
     return kind + "|" + e.getMessage();
   }
@@ -103,13 +91,12 @@ public final class Bridge {
    * Submits a zero-argument Python callable on the threads backend (or another backend whose
    * body is a callable in this context). A returned exception object fails the task with it.
    *
-   * @param timeoutSeconds NaN for none
-   * @param deps           a Python sequence of {@link HostHandle}s, or None
+   * @param options what {@link #options} made (name, priority, timeout...)
+   * @param deps    a Python sequence of {@link HostHandle}s, or None
    * @return a {@link HostHandle}, or a fault string
    */
   @HostAccess.Export
-  public Object submit(Value body, String name, String backend, int priority,
-      double timeoutSeconds, Value deps, boolean priorityLauncher) {
+  public Object submit(Value body, SubmitOptions options, Value deps) {
     TaskBody taskBody = task -> {
       Value v;
       try {
@@ -129,7 +116,7 @@ public final class Bridge {
       }
       return v;
     };
-    return submitBody(taskBody, name, backend, priority, timeoutSeconds, deps, priorityLauncher);
+    return submitBody(taskBody, "threads", options, deps);
   }
 
   /**
@@ -139,32 +126,28 @@ public final class Bridge {
    * @param prepare a callable of this context returning the payload (for dependencies), or null
    */
   @HostAccess.Export
-  public Object submitRemote(String payload, Value prepare, String name, int priority,
-      double timeoutSeconds, Value deps, boolean priorityLauncher) {
+  public Object submitRemote(String payload, Value prepare, SubmitOptions options, Value deps) {
     Value p = prepare == null || prepare.isNull() ? null : prepare;
     try {
       interpreters().expect(policy);
     } catch (RuntimeException e) {
       return fault(e);
     }
-    return submitBody(new RemoteBody(payload, p, policy), name, InterpreterBackend.NAME, priority,
-        timeoutSeconds, deps, priorityLauncher);
+    return submitBody(new RemoteBody(payload, p, policy), InterpreterBackend.NAME, options, deps);
   }
 
-  /** Configures the interpreters pool; arguments below 1 keep the current value. */
+  /**
+   * The typed options of a submission, made once per decorator (or per call that overrides
+   * one): {@code timeoutSeconds} None for no timeout. The values come checked by the Python call
+   * that received them (TypeError/ValueError naming the parameter there), not again here.
+   *
+   * @return a {@link SubmitOptions}, or a fault string
+   */
   @HostAccess.Export
-  public String configureInterpreters(int size, int maxTasksPerWorker, boolean warmup) {
+  public Object options(String name, int priority, Double timeoutSeconds, boolean priorityLauncher) {
     try {
-      InterpreterBackend b = interpreters();
-      b.expect(policy);
-      b.configure(size < 1 ? b.pool().size() : size, Math.max(0, maxTasksPerWorker));
-      if (warmup && !b.warmup(Duration.ofMinutes(5))) {
-        return "RuntimeError|worker interpreters did not start within 5 minutes";
-      }
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "KeyboardInterrupt|interrupted during warm-up";
+      return new SubmitOptions(name, priority, timeoutSeconds == null ? null : duration(timeoutSeconds),
+          priorityLauncher);
     } catch (RuntimeException e) {
       return fault(e);
     }
@@ -174,8 +157,7 @@ public final class Bridge {
     return (InterpreterBackend) RuntimeAccess.get().backend(runtime, InterpreterBackend.NAME);
   }
 
-  Object submitBody(TaskBody body, String name, String backend, int priority,
-      double timeoutSeconds, Value deps, boolean priorityLauncher) {
+  Object submitBody(TaskBody body, String backend, SubmitOptions options, Value deps) {
     try {
       List<Task> depTasks = new ArrayList<>();
       if (deps != null && !deps.isNull()) {
@@ -187,8 +169,8 @@ public final class Bridge {
           depTasks.add(h.task());
         }
       }
-      Duration timeout = Double.isNaN(timeoutSeconds) ? null : duration(timeoutSeconds);
-      TaskSpec spec = new TaskSpec(name, backend, priority, timeout, depTasks, priorityLauncher, body);
+      TaskSpec spec = new TaskSpec(options.name(), backend, options.priority(), options.timeout(), depTasks,
+          options.priorityLauncher(), body);
       Task task = runtime.submit(spec);
       // Before the id reaches the guest; the task's own code may look itself up even earlier,
       // which findTask allows as the current task.
@@ -204,12 +186,12 @@ public final class Bridge {
 
   /**
    * A new group of this guest's handles (what a map or a {@code ParallelContext} waits on):
-   * at most {@code slotLimit} members unfinished at once (0: no limit). No deadline: a map's
+   * at most {@code slotLimit} members unfinished at once (None: no limit). No deadline: a map's
    * chunks each carry what is left of its timeout.
    */
   @HostAccess.Export
-  public HostGroup newGroup(int slotLimit) {
-    return new HostGroup(new TaskGroup(slotLimit, null));
+  public HostGroup newGroup(Integer slotLimit) {
+    return new HostGroup(new TaskGroup(slotLimit == null ? 0 : slotLimit, null));
   }
 
   @HostAccess.Export
@@ -233,112 +215,17 @@ public final class Bridge {
     return t == null || !owner.equals(TaskAccess.get().metadata(t).get(OWNER_KEY)) ? null : new HostHandle(t);
   }
 
-  /** True if the task running on this thread was cancelled or timed out. */
-  @HostAccess.Export
-  public boolean currentCancelled() {
-    Task t = TaskExecution.current();
-    return t != null && t.isCancelRequested();
-  }
-
-  // ---- limits and configuration -------------------------------------------------------------
-
-  /** {@code n < 0} removes the limit. */
-  @HostAccess.Export
-  public String setMaxConcurrent(int n) {
-    return guard(() -> runtime.admission().setLimit(n < 0 ? null : n));
-  }
-
-  /** {@code percent} NaN removes the limit. */
-  @HostAccess.Export
-  public String configureMemory(double percent, double waitSeconds) {
-    return guard(() -> runtime.memoryGuard().configure(Double.isNaN(percent) ? null : percent, waitSeconds));
-  }
-
-  /** Arguments below zero keep the current value. */
-  @HostAccess.Export
-  public String configureThreadPool(int numThreads, long stackSize) {
-    return guard(() -> runtime.configureThreadPool(
-        numThreads < 0 ? runtime.threadPoolSize() : numThreads, Math.max(0, stackSize)));
-  }
-
-  @HostAccess.Export
-  public int threadPoolSize() {
-    return runtime.threadPoolSize();
-  }
-
-  @HostAccess.Export
-  public int liveThreads(String backend) {
-    Backend b = RuntimeAccess.get().existingBackend(runtime, backend);
-    return b == null ? 0 : b.pool().liveThreads();
-  }
-
-  @HostAccess.Export
-  public int poolSize(String backend) {
-    Backend b = RuntimeAccess.get().existingBackend(runtime, backend);
-    return b == null ? -1 : b.pool().size();
-  }
-
-  @HostAccess.Export
-  public void setPriorityPaused(boolean paused) {
-    runtime.setPriorityPaused(paused);
-  }
-
-  // ---- lifecycle ----------------------------------------------------------------------------
-
-  @HostAccess.Export
-  public boolean shutdown(double timeoutSeconds, boolean cancelPending) {
-    try {
-      return runtime.shutdown(duration(Math.max(0, timeoutSeconds)), cancelPending);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return runtime.activeCount() == 0;
-    }
-  }
-
-  @HostAccess.Export
-  public void resetShutdown() {
-    runtime.resetShutdown();
-  }
-
+  /** Queued + running tasks of the whole runtime (every context's). */
   @HostAccess.Export
   public int activeCount() {
     return runtime.activeCount();
   }
 
-  // ---- metrics and logging ------------------------------------------------------------------
-
+  /** True if the task running on this thread was cancelled or timed out. */
   @HostAccess.Export
-  public String[] metricNames() {
-    return runtime.metrics().snapshot().keySet().toArray(new String[0]);
-  }
-
-  /** {total, completed, failed, totalMillis, averageMillis}, or null. */
-  @HostAccess.Export
-  public double[] metric(String name) {
-    return runtime.metrics().get(name).map(Bridge::row).orElse(null);
-  }
-
-  private static double[] row(Metrics.Entry e) {
-    return new double[] {e.total(), e.completed(), e.failed(), e.totalMillis(), e.averageMillis()};
-  }
-
-  @HostAccess.Export
-  public void resetMetrics() {
-    runtime.metrics().reset();
-  }
-
-  @HostAccess.Export
-  public void recordMetric(String name, double millis, boolean ok) {
-    runtime.metrics().recordCall(name, (long) (millis * 1e6), ok);
-  }
-
-  private static final Map<String, Level> LEVELS = Map.of(
-      "trace", Level.TRACE, "debug", Level.DEBUG, "info", Level.INFO,
-      "warn", Level.WARN, "error", Level.ERROR);
-
-  @HostAccess.Export
-  public void log(String level, String message) {
-    LOG.log(LEVELS.getOrDefault(level, Level.INFO), message);
+  public boolean currentCancelled() {
+    Task t = TaskExecution.current();
+    return t != null && t.isCancelRequested();
   }
 
   /**
@@ -354,10 +241,5 @@ public final class Bridge {
 
   static String backendFrom(String setting) {
     return InterpreterBackend.NAME.equals(setting) ? InterpreterBackend.NAME : "threads";
-  }
-
-  @HostAccess.Export
-  public int cpuCount() {
-    return Runtime.getRuntime().availableProcessors();
   }
 }

@@ -1,15 +1,12 @@
 package io.makeparallel.python;
 
 import io.makeparallel.DependencyException;
-import io.makeparallel.MemoryLimitException;
-import io.makeparallel.ShutdownException;
-import io.makeparallel.TaskCancelledException;
-import io.makeparallel.TaskTimeoutException;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
 /**
- * A task's error as the Python layer needs it: a kind naming the Python exception to raise,
+ * A task's error as the Python layer needs it: a kind naming the Python exception to raise
+ * ({@link ErrorKinds}, the one table),
  * a message, the guest exception object when the task's own code raised, and for dependency
  * failures the dependency's error. Immutable.
  */
@@ -36,26 +33,18 @@ public final class ErrorView {
     if (error instanceof Value v) {
       return new ErrorView("guest", null, v, null, null);
     }
-    if (error instanceof DependencyException d) {
-      return new ErrorView("DependencyError", d.getMessage(), null, of(d.getDependencyError()), d.getDependencyId());
-    }
-    if (error instanceof TaskTimeoutException) {
-      return new ErrorView("TaskTimeoutError", ((Throwable) error).getMessage(), null, null, null);
-    }
-    if (error instanceof TaskCancelledException) {
-      return new ErrorView("TaskCancelledError", ((Throwable) error).getMessage(), null, null, null);
-    }
-    if (error instanceof ShutdownException) {
-      return new ErrorView("ShutdownError", ((Throwable) error).getMessage(), null, null, null);
-    }
-    if (error instanceof MemoryLimitException) {
-      return new ErrorView("MemoryLimitError", ((Throwable) error).getMessage(), null, null, null);
-    }
     if (error instanceof RemoteError r) {
       return new ErrorView("remote", r.typeName(), r.payload(), null, null);
     }
     Throwable t = (Throwable) error;
-    return new ErrorView("TaskError", t.getClass().getSimpleName() + ": " + t.getMessage(), null, null, null);
+    String kind = ErrorKinds.ofOutcome(t);
+    if (t instanceof DependencyException d) {
+      return new ErrorView(kind, d.getMessage(), null, of(d.getDependencyError()), d.getDependencyId());
+    }
+    if (kind.equals(ErrorKinds.TASK_ERROR)) {
+      return new ErrorView(kind, t.getClass().getSimpleName() + ": " + t.getMessage(), null, null, null);
+    }
+    return new ErrorView(kind, t.getMessage(), null, null, null);
   }
 
   /** {@code guest}, {@code remote} (pickled exception from a worker interpreter), or a makeparallel error class name. */

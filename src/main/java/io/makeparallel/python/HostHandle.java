@@ -28,15 +28,19 @@ public final class HostHandle {
   @HostAccess.Export public String state() { return task.state().name().toLowerCase(java.util.Locale.ROOT); }
   @HostAccess.Export public boolean isDone() { return task.isDone(); }
   @HostAccess.Export public double elapsed() { return task.elapsedSeconds(); }
-  @HostAccess.Export public double progress() { return task.progress(); }
+  /** The latest progress report, or None (not NaN) before the first. */
+  @HostAccess.Export public Double progress() {
+    double p = task.progress();
+    return Double.isNaN(p) ? null : p;
+  }
   @HostAccess.Export public boolean cancel() { return task.cancel(); }
   @HostAccess.Export public boolean cancelRequested() { return task.isCancelRequested(); }
 
-  /** Waits up to {@code seconds} (negative = no limit). @return true when resolved. */
+  /** Waits up to {@code seconds} (None: no limit). @return true when resolved. */
   @HostAccess.Export
-  public boolean awaitDone(double seconds) {
+  public boolean awaitDone(Double seconds) {
     try {
-      return TaskRuntime.await(task, seconds < 0 ? null : Bridge.duration(seconds));
+      return TaskRuntime.await(task, seconds == null ? null : Bridge.duration(seconds));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return task.isDone();
@@ -44,13 +48,13 @@ public final class HostHandle {
   }
 
   /**
-   * {@code get()} in one boundary crossing: waits up to {@code seconds} (negative = no limit),
+   * {@code get()} in one boundary crossing: waits up to {@code seconds} (None: no limit),
    * then returns the result if the task succeeded, or this handle itself when there is no
    * result (failed, cancelled, timed out, or still running): no task can return this object,
    * since Python only ever sees handles the bridge hands out, and this one exists only once.
    */
   @HostAccess.Export
-  public Object join(double seconds) {
+  public Object join(Double seconds) {
     if (!task.isDone()) {
       awaitDone(seconds);
     }

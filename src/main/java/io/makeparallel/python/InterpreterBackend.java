@@ -112,6 +112,11 @@ public final class InterpreterBackend implements Backend {
     pool.resize(size, 0);
   }
 
+  /** The recycling quota: tasks per worker context before it is replaced (0 = never). */
+  int maxTasksPerWorker() {
+    return maxTasksPerWorker;
+  }
+
   /** Starts every worker now, in parallel, and waits until their contexts are ready. */
   public boolean warmup(Duration timeout) throws InterruptedException {
     int target = pool.prestart();

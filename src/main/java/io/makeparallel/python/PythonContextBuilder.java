@@ -191,7 +191,11 @@ public final class PythonContextBuilder {
       if (eagerThreadingImport) {
         ctx.eval("python", "import threading");
       }
-      ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime, policy()));
+      // The bridge, one binding per concern (tasks, control, metrics): see Bridge.
+      ContextPolicy policy = policy();
+      ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime, policy));
+      ctx.getPolyglotBindings().putMember(ControlBridge.BINDING, new ControlBridge(runtime, policy));
+      ctx.getPolyglotBindings().putMember(MetricsBridge.BINDING, new MetricsBridge(runtime));
       ctx.getPolyglotBindings().putMember(SharedCode.BINDING, new SharedCode());
       if (diagnostics) {
         ctx.getPolyglotBindings().putMember(Diagnostics.BINDING, new Diagnostics());

@@ -1,0 +1,61 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.metrics.Metrics;
+import java.util.Map;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.graalvm.polyglot.HostAccess;
+
+/**
+ * The metrics and logging concern of the bridge, the polyglot binding {@value #BINDING}: the
+ * engine's per-function counters and makeparallel's one logger, for the Python package.
+ *
+ * <p>Thread-safe (the metrics table and the logger are).
+ */
+public final class MetricsBridge {
+  public static final String BINDING = "makeparallel.metrics";
+  private static final Logger LOG = LogManager.getLogger("io.makeparallel.python");
+  private static final Map<String, Level> LEVELS = Map.of(
+      "trace", Level.TRACE, "debug", Level.DEBUG, "info", Level.INFO,
+      "warn", Level.WARN, "error", Level.ERROR);
+
+  private final TaskRuntime runtime;
+
+  MetricsBridge(TaskRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  @HostAccess.Export
+  public String[] metricNames() {
+    return runtime.metrics().snapshot().keySet().toArray(new String[0]);
+  }
+
+  /** {total, completed, failed, totalMillis, averageMillis}, or None for an unknown name. */
+  @HostAccess.Export
+  public double[] metric(String name) {
+    return runtime.metrics().get(name).map(MetricsBridge::row).orElse(null);
+  }
+
+  private static double[] row(Metrics.Entry e) {
+    return new double[] {e.total(), e.completed(), e.failed(), e.totalMillis(), e.averageMillis()};
+  }
+
+  @HostAccess.Export
+  public void resetMetrics() {
+    runtime.metrics().reset();
+  }
+
+  /** Counts one finished call of {@code name} (a synchronous decorator's). */
+  @HostAccess.Export
+  public void recordMetric(String name, double millis, boolean ok) {
+    runtime.metrics().recordCall(name, (long) (millis * 1e6), ok);
+  }
+
+  /** Logs {@code message} at {@code level} (trace/debug/info/warn/error; other: info). */
+  @HostAccess.Export
+  public void log(String level, String message) {
+    LOG.log(LEVELS.getOrDefault(level, Level.INFO), message);
+  }
+}
