@@ -29,7 +29,12 @@ public final class Logging {
     return l;
   }
 
-  static Level parse(String s) {
+  /**
+   * The level a name stands for ({@code trace|debug|info|warn|warning|error|off}, any case,
+   * surrounding blanks ignored), or null for null or any other name. The one table of level
+   * names: the environment's level and the Python package's {@code log(level, ...)} both use it.
+   */
+  public static Level parse(String s) {
     if (s == null) {
       return null;
     }

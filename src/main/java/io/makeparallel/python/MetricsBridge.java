@@ -1,8 +1,8 @@
 package io.makeparallel.python;
 
 import io.makeparallel.TaskRuntime;
+import io.makeparallel.internal.Logging;
 import io.makeparallel.metrics.Metrics;
-import java.util.Map;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -17,9 +17,6 @@ import org.graalvm.polyglot.HostAccess;
 public final class MetricsBridge {
   public static final String BINDING = "makeparallel.metrics";
   private static final Logger LOG = LogManager.getLogger("io.makeparallel.python");
-  private static final Map<String, Level> LEVELS = Map.of(
-      "trace", Level.TRACE, "debug", Level.DEBUG, "info", Level.INFO,
-      "warn", Level.WARN, "error", Level.ERROR);
 
   private final TaskRuntime runtime;
 
@@ -53,9 +50,10 @@ public final class MetricsBridge {
     runtime.metrics().recordCall(name, (long) (millis * 1e6), ok);
   }
 
-  /** Logs {@code message} at {@code level} (trace/debug/info/warn/error; other: info). */
+  /** Logs {@code message} at {@code level} (trace/debug/info/warn/error; other names and off: info). */
   @HostAccess.Export
   public void log(String level, String message) {
-    LOG.log(LEVELS.getOrDefault(level, Level.INFO), message);
+    Level l = Logging.parse(level);
+    LOG.log(l == null || l == Level.OFF ? Level.INFO : l, message);
   }
 }
