@@ -34,18 +34,21 @@ final class RunLogs extends AbstractAppender {
   private final Appender daemonLog;
   private final Level base;
 
-  /** One run's stderr and the level its environment asks for. */
+  /**
+   * One run's stderr and the level its environment asks for. Compared by identity: two runs
+   * may share a level and even a stream, and each must close its own sink.
+   */
   static final class Sink {
-    private final OutputStream err;
-    private final Level level;
+    final OutputStream err;
+    final Level level;
 
-    private Sink(OutputStream err, Level level) {
+    Sink(OutputStream err, Level level) {
       this.err = err;
       this.level = level;
     }
   }
 
-  private RunLogs(Layout<?> layout, Appender daemonLog, Level base) {
+  RunLogs(Layout<?> layout, Appender daemonLog, Level base) {
     super("makeparallel-runs", null, layout, true, Property.EMPTY_ARRAY);
     this.daemonLog = daemonLog;
     this.base = base;
@@ -104,9 +107,17 @@ final class RunLogs extends AbstractAppender {
     org.apache.logging.log4j.core.config.Configurator.setLevel(LOGGER, l);
   }
 
+  /**
+   * The one run's sink, or null with none or several. Takes one snapshot of the runs: reading
+   * the size and then the first element would race with a run closing in between.
+   */
+  static Sink only(Sink[] runs) {
+    return runs.length == 1 ? runs[0] : null;
+  }
+
   @Override
   public void append(LogEvent event) {
-    Sink only = RUNS.size() == 1 ? RUNS.iterator().next() : null;
+    Sink only = only(RUNS.toArray(new Sink[0]));
     boolean daemons = event.getLoggerName().startsWith("io.makeparallel.daemon");
     if (only != null && !daemons) {
       if (event.getLevel().isMoreSpecificThan(only.level)) {
