@@ -445,6 +445,34 @@ class RetryTest(unittest.TestCase):
                 with self.assertRaisesRegex(err, "max_retries.*%s" % repr(bad)):
                     S.retry(max_retries=bad)
 
+    def test_stops_retrying_once_its_task_is_cancelled(self):
+        # One retry loop for tasks and @retry: a cancelled task's @retry gives up at its next
+        # failure instead of calling on 10,000 more times.
+        import makeparallel as mp
+        calls, first = [], threading.Event()
+
+        @S.retry(max_retries=10000)
+        def flaky():
+            calls.append(1)
+            first.set()
+            time.sleep(0.005)
+            raise ValueError("again")
+
+        @mp.parallel
+        def task():
+            flaky()
+
+        with quiet() as logs:
+            h = task()
+            self.assertTrue(first.wait(TIMEOUT))
+            h.cancel()
+            self.assertTrue(wait_until(lambda: logs.records and "giving up" in logs.records[-1][1]),
+                            "the retries went on after the cancel: %d calls" % len(calls))
+        self.assertLess(len(calls), 10000)
+        n = len(calls)
+        time.sleep(0.1)
+        self.assertEqual(len(calls), n, "still calling after giving up")
+
 
 class RetryBackoffTest(unittest.TestCase):
     def run_failing(self, attempts_to_fail=100, **options):

@@ -18,6 +18,7 @@ import time
 import types
 from collections import OrderedDict, namedtuple
 
+from ._submit import call_with_retries
 from ._support import log, record_metric
 
 __all__ = [
@@ -247,20 +248,19 @@ def memoize_fast(maxsize=None):
 def _run_attempts(func, args, kwargs, attempts, retry_on, delay_for):
     """Call ``func`` up to ``attempts`` times; ``delay_for(k)`` is the wait after failure k."""
     name = _name(func)
-    for attempt in range(1, attempts + 1):
-        try:
-            return func(*args, **kwargs)
-        except retry_on as exc:
-            if attempt == attempts:
-                log("warn", "%s: attempt %d/%d failed: %r; giving up" % (name, attempt, attempts, exc))
-                raise
-            if delay_for is None:
-                log("warn", "%s: attempt %d/%d failed: %r; retrying" % (name, attempt, attempts, exc))
-                continue
-            delay = delay_for(attempt)
-            log("warn", "%s: attempt %d/%d failed: %r; retrying in %.3fs"
-                % (name, attempt, attempts, exc, delay))
-            _sleep(delay)
+
+    def again(attempt, exc):
+        if delay_for is None:
+            log("warn", "%s: attempt %d/%d failed: %r; retrying" % (name, attempt, attempts, exc))
+            return
+        delay = delay_for(attempt)
+        log("warn", "%s: attempt %d/%d failed: %r; retrying in %.3fs" % (name, attempt, attempts, exc, delay))
+        _sleep(delay)
+
+    def give_up(attempt, exc):
+        log("warn", "%s: attempt %d/%d failed: %r; giving up" % (name, attempt, attempts, exc))
+
+    return call_with_retries(func, args, kwargs, attempts - 1, retry_on, again, give_up)
 
 
 def retry(max_retries=3):
