@@ -1,10 +1,9 @@
 """Limits, lifecycle, configuration, in-task helpers and metrics (API.md §4, §5, §7)."""
 
-import math
 import numbers
 
 from . import _validate, errors
-from ._bridge import bridge, check, control, metrics
+from ._bridge import bridge, check, control, fault_error, metrics
 from ._submit import resolve_backend, set_default_backend
 
 __all__ = [
@@ -25,20 +24,16 @@ def report_progress(progress, task_id=None):
     """
     if isinstance(progress, bool) or not isinstance(progress, numbers.Real):
         raise TypeError("progress must be a number, got %s" % type(progress).__name__)
-    progress = float(progress)
-    if math.isnan(progress) or math.isinf(progress):
-        raise ValueError("progress must be a finite number (not NaN or Infinity)")
-    if not 0.0 <= progress <= 1.0:
-        raise ValueError("progress must be between 0.0 and 1.0")
     if task_id is not None and not isinstance(task_id, str):
         raise TypeError("task_id must be a str, got %s" % type(task_id).__name__)
-    host = bridge.findTask(task_id)
-    if host is None:
-        if task_id is None:
+    # The engine checks the value (finite, in [0, 1]) before it looks for the task.
+    fault = bridge.reportProgress(task_id, float(progress))
+    if fault is not None:
+        err = fault_error(fault)
+        if task_id is None and type(err) is RuntimeError:
             raise RuntimeError("No task_id found. report_progress must be called from within a @parallel "
-                               "decorated function, or you must provide task_id explicitly.")
-        raise ValueError("no running task with id %r" % task_id)
-    check(host.reportProgress(progress))
+                               "decorated function, or you must provide task_id explicitly.") from None
+        raise err
 
 
 def get_current_task_id():
@@ -73,10 +68,12 @@ def configure_memory_limit(max_memory_percent, wait=0.0):
             raise TypeError("max_memory_percent must be a number, got %s"
                             % type(max_memory_percent).__name__)
         pct = float(max_memory_percent)
-        if math.isnan(pct) or pct <= 0 or pct > 100:
-            raise ValueError("max_memory_percent must be between 0 and 100")
     wait = _validate.seconds("wait", wait, allow_none=False, allow_zero=True)
-    check(control.configureMemory(pct, wait))
+    fault = control.configureMemory(pct, wait)
+    if fault is not None and fault.startswith("ValueError|"):
+        # The engine checks the range (the only value it can still refuse); worded for Python.
+        raise ValueError("max_memory_percent must be between 0 and 100, got %r" % (max_memory_percent,))
+    check(fault)
 
 
 def configure_thread_pool(num_threads=None, stack_size=None):
@@ -121,11 +118,12 @@ def configure(backend=None, interpreters=None, warmup=False, max_tasks_per_worke
     r = _validate.java_int("max_tasks_per_worker", max_tasks_per_worker, minimum=1, allow_none=True)
     if not isinstance(warmup, bool):
         raise TypeError("warmup must be a bool, got %s" % type(warmup).__name__)
-    if backend is not None:
-        set_default_backend(backend)
     if n is not None or r is not None or warmup:
+        # First: a context denied runtime control gets its PermissionError before any change.
         from . import _remote
         _remote.configure(n, r, warmup)
+    if backend is not None:
+        set_default_backend(backend)
 
 
 # ---- lifecycle ------------------------------------------------------------------------------
@@ -140,12 +138,12 @@ def shutdown(timeout_secs=30.0, cancel_pending=False):
     t = _validate.seconds("timeout_secs", timeout_secs, allow_none=False, allow_zero=True)
     if not isinstance(cancel_pending, bool):
         raise TypeError("cancel_pending must be a bool, got %s" % type(cancel_pending).__name__)
-    return control.shutdown(t, cancel_pending)
+    return check(control.shutdown(t, cancel_pending))
 
 
 def reset_shutdown():
     """Accept tasks again after :func:`shutdown`."""
-    control.resetShutdown()
+    check(control.resetShutdown())
 
 
 def get_active_task_count():
@@ -155,12 +153,12 @@ def get_active_task_count():
 
 def start_priority_worker():
     """Resume dequeuing of ``parallel_priority`` tasks (compatibility; on by default)."""
-    control.setPriorityPaused(False)
+    check(control.setPriorityPaused(False))
 
 
 def stop_priority_worker():
     """Pause dequeuing of ``parallel_priority`` tasks; queued ones wait."""
-    control.setPriorityPaused(True)
+    check(control.setPriorityPaused(True))
 
 
 # ---- metrics --------------------------------------------------------------------------------
@@ -234,4 +232,4 @@ def get_all_metrics():
 
 
 def reset_metrics():
-    metrics.resetMetrics()
+    check(metrics.resetMetrics())

@@ -49,7 +49,7 @@ class TaskError(MakeParallelError):
 # to the exception raised here; unknown kinds are MakeParallelError.
 _BY_KIND = {cls.__name__: cls for cls in (
     MakeParallelError, TaskCancelledError, TaskTimeoutError, DependencyError, ShutdownError,
-    MemoryLimitError, TaskError, ValueError, TypeError, RuntimeError, KeyboardInterrupt)}
+    MemoryLimitError, TaskError, ValueError, TypeError, RuntimeError, PermissionError, KeyboardInterrupt)}
 
 
 def by_kind(kind):

@@ -47,14 +47,14 @@ class ApiSurfaceTest {
 
   /**
    * What a Java user may call on a task: identity, state, outcome, waiting, cancel, progress
-   * and completion listeners. Transitions (markRunning, succeed, fail, timeOut, codeFinished,
+   * (and the static check of a progress value) and completion listeners. Transitions (markRunning, succeed, fail, timeOut, codeFinished,
    * setReleaser, ...), the body, the bookkeeping map, the inline resolution hook and the builder
    * belong to the engine and go through {@code io.makeparallel.internal.TaskAccess}.
    */
   private static final Set<String> TASK_USER_API = Set.of(
       "id", "name", "priority", "sequence", "fromPriorityLauncher", "timeout", "state", "isDone",
       "elapsedSeconds", "runNanos", "result", "error", "await", "awaitCodeReturned", "cancel",
-      "isCancelRequested", "isReleased", "whenDone", "reportProgress", "progress", "onProgress",
+      "isCancelRequested", "isReleased", "whenDone", "reportProgress", "checkProgress", "progress", "onProgress",
       "toString");
 
   /** Packages whose public types are the Java API (the root, the handle, policies, metrics). */

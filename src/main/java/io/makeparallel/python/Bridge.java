@@ -200,19 +200,38 @@ public final class Bridge {
     return t == null ? null : t.id();
   }
 
+  /** Fault of {@link #reportProgress} with no task id outside a task (the Python layer words it). */
+  static final String NO_CURRENT_TASK = "RuntimeError|no current task, and no task id given";
+
   /**
-   * The current task when {@code taskId} is null or its id; otherwise the live task with this id
-   * submitted through this bridge. Tasks of other contexts are not found: their ids are
-   * no capability of this guest.
+   * Records {@code fraction} as the progress of the current task ({@code taskId} null or its
+   * id) or of the live task with this id submitted through this bridge. Tasks of other contexts
+   * are not found: their ids are no capability of this guest. The fraction is checked first, so
+   * a bad value is refused even where no task is found.
+   *
+   * @return null, or a fault: ValueError (a bad fraction, an id not found),
+   *     {@link #NO_CURRENT_TASK}, TaskCancelledError (the task was cancelled or timed out)
    */
   @HostAccess.Export
-  public HostHandle findTask(String taskId) {
+  public String reportProgress(String taskId, double fraction) {
+    String bad = guard(() -> Task.checkProgress(fraction));
+    if (bad != null) {
+      return bad;
+    }
+    Task t = find(taskId);
+    if (t == null) {
+      return taskId == null ? NO_CURRENT_TASK : "ValueError|no running task with id '" + taskId + "'";
+    }
+    return guard(() -> t.reportProgress(fraction));
+  }
+
+  private Task find(String taskId) {
     Task current = TaskExecution.current();
     if (taskId == null || (current != null && current.id().equals(taskId))) {
-      return current == null ? null : new HostHandle(current);
+      return current;
     }
     Task t = runtime.findLive(taskId);
-    return t == null || !owner.equals(TaskAccess.get().metadata(t).get(OWNER_KEY)) ? null : new HostHandle(t);
+    return t == null || !owner.equals(TaskAccess.get().metadata(t).get(OWNER_KEY)) ? null : t;
   }
 
   /** Queued + running tasks of the whole runtime (every context's). */

@@ -24,6 +24,13 @@ final class ContextPolicy {
   static final ContextPolicy NARROWEST =
       new ContextPolicy(false, false, false, false, false, List.of(), null);
 
+  /**
+   * Whether the context's Python code may change what it shares with every other context of the
+   * runtime: limits, pool sizes, the priority worker, metrics, shutdown. Off unless the builder
+   * allowed it; a launcher's or a warm run's main context (one program owning its runtime) does.
+   */
+  final boolean runtimeControl;
+
   final boolean fullHostAccess;
   final boolean fileWrites;
   final boolean processes;
@@ -42,12 +49,13 @@ final class ContextPolicy {
 
   ContextPolicy(boolean fullHostAccess, boolean fileWrites, boolean processes, boolean environment,
       boolean diagnostics, List<String> extraPath, Consumer<Context.Builder> customizer) {
-    this(fullHostAccess, fileWrites, processes, environment, diagnostics, extraPath, null, null, customizer);
+    this(fullHostAccess, fileWrites, processes, environment, diagnostics, false, extraPath, null, null, customizer);
   }
 
   ContextPolicy(boolean fullHostAccess, boolean fileWrites, boolean processes, boolean environment,
-      boolean diagnostics, List<String> extraPath, Map<String, String> variables, StdStreams streams,
-      Consumer<Context.Builder> customizer) {
+      boolean diagnostics, boolean runtimeControl, List<String> extraPath, Map<String, String> variables,
+      StdStreams streams, Consumer<Context.Builder> customizer) {
+    this.runtimeControl = runtimeControl;
     this.variables = variables == null ? null : Map.copyOf(variables);
     this.streams = streams;
     this.fullHostAccess = fullHostAccess;
@@ -66,7 +74,8 @@ final class ContextPolicy {
         .allowFileWrites(fileWrites)
         .allowProcesses(processes)
         .inheritEnvironment(environment)
-        .diagnostics(diagnostics);
+        .diagnostics(diagnostics)
+        .allowRuntimeControl(runtimeControl);
     if (variables != null) {
       b.environment(variables);
     }
@@ -87,14 +96,15 @@ final class ContextPolicy {
     return o instanceof ContextPolicy p
         && fullHostAccess == p.fullHostAccess && fileWrites == p.fileWrites
         && processes == p.processes && environment == p.environment
-        && diagnostics == p.diagnostics && extraPath.equals(p.extraPath)
+        && diagnostics == p.diagnostics && runtimeControl == p.runtimeControl && extraPath.equals(p.extraPath)
         && Objects.equals(variables, p.variables) && streams == p.streams
         && customizer == p.customizer;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(fullHostAccess, fileWrites, processes, environment, diagnostics, extraPath, variables,
+    return Objects.hash(fullHostAccess, fileWrites, processes, environment, diagnostics, runtimeControl, extraPath,
+        variables,
         System.identityHashCode(streams), System.identityHashCode(customizer));
   }
 
@@ -102,7 +112,7 @@ final class ContextPolicy {
   public String toString() {
     return "ContextPolicy[hostAccess=" + (fullHostAccess ? "all" : "bridge") + ", fileWrites=" + fileWrites
         + ", processes=" + processes + ", environment=" + environment
-        + (variables == null ? "" : " (" + variables.size() + " given)") + ", diagnostics=" + diagnostics
+        + (variables == null ? "" : " (" + variables.size() + " given)") + ", diagnostics=" + diagnostics + ", runtimeControl=" + runtimeControl
         + ", extraPath=" + extraPath + (streams == null ? "" : ", own streams") + ", customizer=" + (customizer == null ? "none" : "set") + "]";
   }
 }

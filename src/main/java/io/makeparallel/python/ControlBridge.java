@@ -13,7 +13,11 @@ import org.graalvm.polyglot.HostAccess;
  *
  * <p>Values reach here already checked by the Python call that received them (ValueError or
  * TypeError naming the parameter there); what the engine still refuses comes back as a fault
- * string (see {@link Bridge}). Thread-safe.
+ * string (see {@link Bridge}).
+ *
+ * <p>Everything here that changes the runtime acts on every context sharing it, so it needs the
+ * context's {@link ContextPolicy#runtimeControl} permission; without it the call changes nothing
+ * and returns a PermissionError fault. Reading pool sizes needs none. Thread-safe.
  */
 public final class ControlBridge {
   public static final String BINDING = "makeparallel.control";
@@ -27,22 +31,35 @@ public final class ControlBridge {
     this.policy = policy;
   }
 
+  /**
+   * Null when this context may change the shared runtime, else the fault refusing
+   * {@code what}. Language-neutral: the Python package names its own functions.
+   */
+  static String refused(ContextPolicy policy, String what) {
+    return policy.runtimeControl ? null
+        : "PermissionError|this context may not change the runtime it shares with other contexts (" + what
+            + "); its builder did not allow runtime control";
+  }
+
   /** At most {@code limit} tasks at once; None removes the limit. @return null or a fault */
   @HostAccess.Export
   public String setMaxConcurrent(Integer limit) {
-    return Bridge.guard(() -> runtime.admission().setLimit(limit));
+    String no = refused(policy, "concurrency limit");
+    return no != null ? no : Bridge.guard(() -> runtime.admission().setLimit(limit));
   }
 
   /** Hold submissions while memory use is above {@code percent}; None removes the limit. */
   @HostAccess.Export
   public String configureMemory(Double percent, double waitSeconds) {
-    return Bridge.guard(() -> runtime.memoryGuard().configure(percent, waitSeconds));
+    String no = refused(policy, "memory limit");
+    return no != null ? no : Bridge.guard(() -> runtime.memoryGuard().configure(percent, waitSeconds));
   }
 
   /** Resizes the threads pool; None keeps the current size or stack size. */
   @HostAccess.Export
   public String configureThreadPool(Integer numThreads, Long stackSize) {
-    return Bridge.guard(() -> runtime.configureThreadPool(
+    String no = refused(policy, "threads pool");
+    return no != null ? no : Bridge.guard(() -> runtime.configureThreadPool(
         numThreads == null ? runtime.threadPoolSize() : numThreads,
         stackSize == null ? runtime.threadStackSize() : stackSize));
   }
@@ -53,6 +70,10 @@ public final class ControlBridge {
    */
   @HostAccess.Export
   public String configureInterpreters(Integer size, Integer maxTasksPerWorker, boolean warmup) {
+    String no = refused(policy, "interpreters pool");
+    if (no != null) {
+      return no;
+    }
     try {
       InterpreterBackend b = (InterpreterBackend) RuntimeAccess.get().backend(runtime, InterpreterBackend.NAME);
       b.expect(policy);
@@ -94,14 +115,27 @@ public final class ControlBridge {
     return Runtime.getRuntime().availableProcessors();
   }
 
+  /** @return null or a fault */
   @HostAccess.Export
-  public void setPriorityPaused(boolean paused) {
-    runtime.setPriorityPaused(paused);
+  public String setPriorityPaused(boolean paused) {
+    String no = refused(policy, "priority worker");
+    if (no == null) {
+      runtime.setPriorityPaused(paused);
+    }
+    return no;
   }
 
-  /** Refuses new tasks and waits up to {@code timeoutSeconds}. @return true when none is left */
+  /**
+   * Refuses new tasks and waits up to {@code timeoutSeconds}.
+   *
+   * @return true when none is left, false when some still are, or a fault
+   */
   @HostAccess.Export
-  public boolean shutdown(double timeoutSeconds, boolean cancelPending) {
+  public Object shutdown(double timeoutSeconds, boolean cancelPending) {
+    String no = refused(policy, "shutdown");
+    if (no != null) {
+      return no;
+    }
     try {
       return runtime.shutdown(Bridge.duration(Math.max(0, timeoutSeconds)), cancelPending);
     } catch (InterruptedException e) {
@@ -110,8 +144,13 @@ public final class ControlBridge {
     }
   }
 
+  /** @return null or a fault */
   @HostAccess.Export
-  public void resetShutdown() {
-    runtime.resetShutdown();
+  public String resetShutdown() {
+    String no = refused(policy, "reset shutdown");
+    if (no == null) {
+      runtime.resetShutdown();
+    }
+    return no;
   }
 }

@@ -100,10 +100,4 @@ public final class HostHandle {
       }
     });
   }
-
-  /** Reports progress; returns a fault string for the Python layer, or null. */
-  @HostAccess.Export
-  public String reportProgress(double fraction) {
-    return Bridge.guard(() -> task.reportProgress(fraction));
-  }
 }

@@ -19,9 +19,11 @@ public final class MetricsBridge {
   private static final Logger LOG = LogManager.getLogger("io.makeparallel.python");
 
   private final TaskRuntime runtime;
+  private final ContextPolicy policy;
 
-  MetricsBridge(TaskRuntime runtime) {
+  MetricsBridge(TaskRuntime runtime, ContextPolicy policy) {
     this.runtime = runtime;
+    this.policy = policy;
   }
 
   @HostAccess.Export
@@ -39,9 +41,14 @@ public final class MetricsBridge {
     return new double[] {e.total(), e.completed(), e.failed(), e.totalMillis(), e.averageMillis()};
   }
 
+  /** Clears every context's counters, so it needs runtime control. @return null or a fault */
   @HostAccess.Export
-  public void resetMetrics() {
-    runtime.metrics().reset();
+  public String resetMetrics() {
+    String no = ControlBridge.refused(policy, "metrics reset");
+    if (no == null) {
+      runtime.metrics().reset();
+    }
+    return no;
   }
 
   /** Counts one finished call of {@code name} (a synchronous decorator's). */

@@ -18,7 +18,8 @@ import org.graalvm.polyglot.io.ProcessHandler;
  * Builds GraalPy {@link Context}s in which {@code import makeparallel} works, on the shared
  * engine and runtime. Defaults are the narrowest that work: Python sees only the exported
  * members of the makeparallel bridge, reads files but does not write them, cannot start
- * processes, and sees an empty environment. Each permission can be widened. The worker
+ * processes, sees an empty environment, and may not change the runtime it shares with other
+ * contexts (limits, pools, shutdown). Each permission can be widened. The worker
  * interpreters that run the context's {@code interpreters} tasks are built with exactly the same
  * permissions and customizer ({@link ContextPolicy}), never wider.
  *
@@ -40,6 +41,7 @@ public final class PythonContextBuilder {
   private StdStreams streams;
   private boolean eagerThreadingImport = true;
   private boolean diagnostics;
+  private boolean runtimeControl;
   private ProcessHandler processHandler;
   private final List<String> extraPath = new ArrayList<>();
   private Consumer<Context.Builder> customizer;
@@ -117,6 +119,22 @@ public final class PythonContextBuilder {
     return this;
   }
 
+  /**
+   * Whether Python code in the context may change the runtime it shares with every other
+   * context (default: no). With it, {@code shutdown()}, {@code reset_shutdown()},
+   * {@code set_max_concurrent_tasks}, {@code configure_memory_limit}, {@code configure_thread_pool},
+   * {@code configure(max_workers=...)}, the priority worker's start and stop and
+   * {@code reset_metrics()} act on the whole runtime; without it they raise
+   * {@code PermissionError} and change nothing. Submitting, waiting, cancelling its own tasks and
+   * reading figures need no permission. Allow it when the context's code owns the runtime (the
+   * launcher's main context does), not for code you would not let stop your other contexts'
+   * work. Its worker interpreters get the same answer.
+   */
+  public PythonContextBuilder allowRuntimeControl(boolean value) {
+    this.runtimeControl = value;
+    return this;
+  }
+
   /** Starts the context's subprocesses through {@code handler} (worker contexts track theirs). */
   PythonContextBuilder processHandler(ProcessHandler handler) {
     this.processHandler = handler;
@@ -145,7 +163,7 @@ public final class PythonContextBuilder {
   /** What this builder would build now, as an immutable value (see {@link ContextPolicy}). */
   ContextPolicy policy() {
     return new ContextPolicy(fullHostAccess, !readOnlyFiles, allowProcesses, inheritEnvironment,
-        diagnostics, extraPath, variables, streams, customizer);
+        diagnostics, runtimeControl, extraPath, variables, streams, customizer);
   }
 
   /** Creates the context, applies the close-hang workaround and installs the bridge. */
@@ -195,7 +213,7 @@ public final class PythonContextBuilder {
       ContextPolicy policy = policy();
       ctx.getPolyglotBindings().putMember(Bridge.BINDING, new Bridge(runtime, policy));
       ctx.getPolyglotBindings().putMember(ControlBridge.BINDING, new ControlBridge(runtime, policy));
-      ctx.getPolyglotBindings().putMember(MetricsBridge.BINDING, new MetricsBridge(runtime));
+      ctx.getPolyglotBindings().putMember(MetricsBridge.BINDING, new MetricsBridge(runtime, policy));
       ctx.getPolyglotBindings().putMember(SharedCode.BINDING, new SharedCode());
       if (diagnostics) {
         ctx.getPolyglotBindings().putMember(Diagnostics.BINDING, new Diagnostics());

@@ -50,6 +50,8 @@ public final class PythonContexts {
         .eagerThreadingImport(false)
         // The launcher's script may count worker contexts and heap (benchmarks, leak checks).
         .diagnostics(true)
+        // The script owns the process and its runtime, as python owns its process.
+        .allowRuntimeControl(true)
         .build();
     if (asPython) {
       Launcher.installInterruptHandler(runtime);

@@ -83,7 +83,9 @@ public final class WarmRun {
         // the same); the end of the script then waits for tasks as after any other exit.
         .thisContextOnly(b -> b.option("python.InspectFlag", "true"))
         .eagerThreadingImport(false)
-        .diagnostics(true);
+        .diagnostics(true)
+        // The run owns its runtime (one per run): shutdown() and limits touch no other run.
+        .allowRuntimeControl(true);
   }
 
   /**

@@ -342,12 +342,7 @@ public final class Task {
    * @throws TaskCancelledException if the task was cancelled or timed out
    */
   public void reportProgress(double fraction) {
-    if (!Double.isFinite(fraction)) {
-      throw new IllegalArgumentException("progress must be a finite number (not NaN or Infinity)");
-    }
-    if (fraction < 0.0 || fraction > 1.0) {
-      throw new IllegalArgumentException("progress must be between 0.0 and 1.0");
-    }
+    checkProgress(fraction);
     if (isCancelRequested()) {
       throw new TaskCancelledException("Task " + id + " was cancelled");
     }
@@ -361,6 +356,21 @@ public final class Task {
     }
     for (DoubleConsumer c : targets) {
       runGuarded("progress callback", () -> c.accept(fraction));
+    }
+  }
+
+  /**
+   * Checks a progress fraction as {@link #reportProgress} does, for a caller that must refuse a
+   * bad value before it knows the task (the one place progress values are checked).
+   *
+   * @throws IllegalArgumentException if {@code fraction} is not finite or outside [0, 1]
+   */
+  public static void checkProgress(double fraction) {
+    if (!Double.isFinite(fraction)) {
+      throw new IllegalArgumentException("progress must be a finite number (not NaN or Infinity)");
+    }
+    if (fraction < 0.0 || fraction > 1.0) {
+      throw new IllegalArgumentException("progress must be between 0.0 and 1.0");
     }
   }
 

@@ -35,7 +35,7 @@ class BridgeSurfaceTest {
 
   static {
     BINDINGS.put("makeparallel.bridge", Set.of("submit", "submitRemote", "options", "newGroup",
-        "currentTaskId", "findTask", "currentCancelled", "activeCount", "defaultBackend"));
+        "currentTaskId", "reportProgress", "currentCancelled", "activeCount", "defaultBackend"));
     BINDINGS.put("makeparallel.control", Set.of("setMaxConcurrent", "configureMemory",
         "configureThreadPool", "configureInterpreters", "threadPoolSize", "liveThreads", "poolSize",
         "cpuCount", "setPriorityPaused", "shutdown", "resetShutdown"));
@@ -60,7 +60,7 @@ class BridgeSurfaceTest {
   void noneKeepsTheCurrentPoolSettings() {
     try (TaskRuntime rt = TaskRuntime.builder().threads(2).build()) {
       InterpreterBackend.register(rt);
-      ControlBridge control = new ControlBridge(rt, ContextPolicy.NARROWEST);
+      ControlBridge control = new ControlBridge(rt, PythonContexts.builder(rt).allowRuntimeControl(true).policy());
       assertNull(control.configureThreadPool(null, 1L << 20));
       assertNull(control.configureThreadPool(3, null));
       assertEquals(List.of(3, 1L << 20), List.of(rt.threadPoolSize(), rt.threadStackSize()),

@@ -229,7 +229,8 @@ public class EmbeddingCyclesTest {
   /** One embedder cycle. @return the callbacks counted (checked against the script's figure) */
   private int runCycle(TaskRuntime rt, int cycle, boolean tidy) throws Exception {
     Callbacks counter = new Callbacks();
-    Context ctx = MakeParallel.contextBuilder().build();
+    // The embedder's own code: it sizes the pool and tidies with shutdown + reset.
+    Context ctx = MakeParallel.contextBuilder().allowRuntimeControl(true).build();
     int expected;
     try {
       ctx.getPolyglotBindings().putMember("test.callbacks", counter);

@@ -34,7 +34,7 @@ class MetricsBridgeLogTest {
     logger.addAppender(capture);
     logger.setLevel(Level.ALL);
     try (TaskRuntime rt = TaskRuntime.builder().build()) {
-      MetricsBridge m = new MetricsBridge(rt);
+      MetricsBridge m = new MetricsBridge(rt, ContextPolicy.NARROWEST);
       for (String name : new String[] {"warning", "WARN", " error ", "debug", "off", "loud"}) {
         m.log(name, "message at " + name);
       }

@@ -33,8 +33,8 @@ public final class PythonTestSupport {
   }
 
   /**
-   * A context like the launcher's (file writes, environment, processes, the diagnostics binding
-   * the leak tests read), on the shared runtime.
+   * A context like the launcher's (file writes, environment, processes, runtime control, the
+   * diagnostics binding the leak tests read), on the shared runtime.
    */
   public static Context newContext() {
     return MakeParallel.contextBuilder()
@@ -42,6 +42,7 @@ public final class PythonTestSupport {
         .inheritEnvironment(true)
         .allowProcesses(true)
         .diagnostics(true)
+        .allowRuntimeControl(true)
         .build();
   }
 

@@ -76,7 +76,7 @@ class WorkerSubprocessCleanupTest {
     TaskRuntime rt = TaskRuntime.builder().build();
     InterpreterBackend.register(rt);
     Path pidfile = tmp.resolve("left.pid");
-    try (Context ctx = PythonContexts.builder(rt).allowProcesses(true).build()) {
+    try (Context ctx = PythonContexts.builder(rt).allowProcesses(true).allowRuntimeControl(true).build()) {
       ctx.eval("python", SCRIPT + "\nmp.configure(interpreters=1)\n");
       String started = ctx.eval("python", "lambda f: mp.parallel(backend='interpreters')(start_sleeper)(f).get(timeout=300)")
           .execute(pidfile.toString()).asString();
