@@ -11,9 +11,10 @@ import org.graalvm.polyglot.HostAccess;
  * and the runtime's lifecycle. An absent value is None (Java null), never a sentinel: a limit of
  * None is no limit, a pool setting of None keeps the current one.
  *
- * <p>Values reach here already checked by the Python call that received them (ValueError or
- * TypeError naming the parameter there); what the engine still refuses comes back as a fault
- * string (see {@link Bridge}).
+ * <p>Arguments reach here checked by the Python call that received them for what only Python
+ * can tell (types, and integers that fit a Java int); what the engine refuses, such as a memory
+ * percentage outside (0, 100], comes back as a fault string (see {@link Bridge}) that the Python
+ * layer words for its caller.
  *
  * <p>Everything here that changes the runtime acts on every context sharing it, so it needs the
  * context's {@link ContextPolicy#runtimeControl} permission; without it the call changes nothing
