@@ -70,10 +70,12 @@ def configure_memory_limit(max_memory_percent, wait=0.0):
         pct = float(max_memory_percent)
     wait = _validate.seconds("wait", wait, allow_none=False, allow_zero=True)
     fault = control.configureMemory(pct, wait)
-    if fault is not None and fault.startswith("ValueError|"):
-        # The engine checks the range (the only value it can still refuse); worded for Python.
-        raise ValueError("max_memory_percent must be between 0 and 100, got %r" % (max_memory_percent,))
-    check(fault)
+    if fault is not None:
+        err = fault_error(fault)
+        if type(err) is ValueError:
+            # The engine checks the range (the only value it can still refuse); worded for Python.
+            raise ValueError("max_memory_percent must be between 0 and 100, got %r" % (max_memory_percent,))
+        raise err
 
 
 def configure_thread_pool(num_threads=None, stack_size=None):

@@ -173,7 +173,7 @@ public final class Bridge {
           options.priorityLauncher(), body);
       Task task = runtime.submit(spec);
       // Before the id reaches the guest; the task's own code may look itself up even earlier,
-      // which findTask allows as the current task.
+      // which reportProgress allows as the current task.
       TaskAccess.get().metadata(task).put(OWNER_KEY, owner);
       return new HostHandle(task);
     } catch (InterruptedException e) {
@@ -214,15 +214,15 @@ public final class Bridge {
    */
   @HostAccess.Export
   public String reportProgress(String taskId, double fraction) {
+    Task t = find(taskId);
+    if (t != null) {
+      return guard(() -> t.reportProgress(fraction)); // checks the fraction itself
+    }
     String bad = guard(() -> Task.checkProgress(fraction));
     if (bad != null) {
       return bad;
     }
-    Task t = find(taskId);
-    if (t == null) {
-      return taskId == null ? NO_CURRENT_TASK : "ValueError|no running task with id '" + taskId + "'";
-    }
-    return guard(() -> t.reportProgress(fraction));
+    return taskId == null ? NO_CURRENT_TASK : "ValueError|no running task with id '" + taskId + "'";
   }
 
   private Task find(String taskId) {

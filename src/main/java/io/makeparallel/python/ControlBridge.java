@@ -42,25 +42,28 @@ public final class ControlBridge {
             + "); its builder did not allow runtime control";
   }
 
+  /** Runs {@code change} when this context may change the shared runtime. @return null or a fault */
+  static String change(ContextPolicy policy, String what, Runnable change) {
+    String no = refused(policy, what);
+    return no != null ? no : Bridge.guard(change);
+  }
+
   /** At most {@code limit} tasks at once; None removes the limit. @return null or a fault */
   @HostAccess.Export
   public String setMaxConcurrent(Integer limit) {
-    String no = refused(policy, "concurrency limit");
-    return no != null ? no : Bridge.guard(() -> runtime.admission().setLimit(limit));
+    return change(policy, "concurrency limit", () -> runtime.admission().setLimit(limit));
   }
 
   /** Hold submissions while memory use is above {@code percent}; None removes the limit. */
   @HostAccess.Export
   public String configureMemory(Double percent, double waitSeconds) {
-    String no = refused(policy, "memory limit");
-    return no != null ? no : Bridge.guard(() -> runtime.memoryGuard().configure(percent, waitSeconds));
+    return change(policy, "memory limit", () -> runtime.memoryGuard().configure(percent, waitSeconds));
   }
 
   /** Resizes the threads pool; None keeps the current size or stack size. */
   @HostAccess.Export
   public String configureThreadPool(Integer numThreads, Long stackSize) {
-    String no = refused(policy, "threads pool");
-    return no != null ? no : Bridge.guard(() -> runtime.configureThreadPool(
+    return change(policy, "threads pool", () -> runtime.configureThreadPool(
         numThreads == null ? runtime.threadPoolSize() : numThreads,
         stackSize == null ? runtime.threadStackSize() : stackSize));
   }
@@ -119,11 +122,7 @@ public final class ControlBridge {
   /** @return null or a fault */
   @HostAccess.Export
   public String setPriorityPaused(boolean paused) {
-    String no = refused(policy, "priority worker");
-    if (no == null) {
-      runtime.setPriorityPaused(paused);
-    }
-    return no;
+    return change(policy, "priority worker", () -> runtime.setPriorityPaused(paused));
   }
 
   /**
@@ -148,10 +147,6 @@ public final class ControlBridge {
   /** @return null or a fault */
   @HostAccess.Export
   public String resetShutdown() {
-    String no = refused(policy, "reset shutdown");
-    if (no == null) {
-      runtime.resetShutdown();
-    }
-    return no;
+    return change(policy, "reset shutdown", runtime::resetShutdown);
   }
 }

@@ -44,11 +44,7 @@ public final class MetricsBridge {
   /** Clears every context's counters, so it needs runtime control. @return null or a fault */
   @HostAccess.Export
   public String resetMetrics() {
-    String no = ControlBridge.refused(policy, "metrics reset");
-    if (no == null) {
-      runtime.metrics().reset();
-    }
-    return no;
+    return ControlBridge.change(policy, "metrics reset", () -> runtime.metrics().reset());
   }
 
   /** Counts one finished call of {@code name} (a synchronous decorator's). */

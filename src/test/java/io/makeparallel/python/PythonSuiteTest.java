@@ -45,7 +45,8 @@ class PythonSuiteTest {
   private List<DynamicNode> runFile(String runner, Path file) throws Exception {
     List<DynamicNode> cases = new ArrayList<>();
     List<String[]> rows = new ArrayList<>();
-    try (Context ctx = PythonTestSupport.newContext()) {
+    Context ctx = PythonTestSupport.newContext();
+    try {
       ctx.eval("python", runner);
       Value result = ctx.getBindings("python").getMember("run_file").execute(file.toString());
       for (long i = 0; i < result.getArraySize(); i++) {
@@ -54,6 +55,14 @@ class PythonSuiteTest {
             row.getArrayElement(2).asString()});
       }
     } finally {
+      try {
+        ctx.close();
+      } catch (IllegalStateException e) {
+        // Keep the file's own results (they say what went wrong) and report the leftover.
+        rows.add(new String[] {"<teardown>", "fail",
+            "a thread the file started was still running Python when it ended: " + e.getMessage()});
+        ctx.close(true);
+      }
       boolean settled = PythonTestSupport.settleRuntime();
       if (!settled) {
         rows.add(new String[] {"<teardown>", "fail", "tasks were still running 40 s after the file ended"});
