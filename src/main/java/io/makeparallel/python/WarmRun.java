@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -159,14 +160,42 @@ public final class WarmRun {
   }
 
   /**
+   * Scripts of earlier runs, kept so the engine keeps their parsed and compiled code: its source
+   * cache holds an entry only while the {@link Source} it was parsed from is reachable (a weak
+   * key), so a Source made and dropped per run was parsed, interpreted and JIT-compiled afresh
+   * every run (engine.TraceSourceCache showed the script's entry evicted during its own run).
+   * Bounded, least recently used first out; an edited script is a different Source.
+   */
+  private static final int KEPT_SCRIPTS = 32;
+
+  private static final Map<Source, Source> SCRIPTS = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Source, Source> eldest) {
+      return size() > KEPT_SCRIPTS;
+    }
+  };
+
+  /**
    * The script as a Source: same path and content give an equal Source, which the shared engine
    * maps to the code it compiled for an earlier run (runpy would compile it afresh every time).
    */
-  private static Source scriptSource(String path) {
+  static Source scriptSource(String path) {
+    Source fresh;
     try {
-      return Source.newBuilder("python", new File(path)).build();
+      fresh = Source.newBuilder("python", new File(path)).build();
     } catch (IOException e) {
       throw new UncheckedIOException("reading the script " + path, e);
+    }
+    synchronized (SCRIPTS) {
+      Source kept = SCRIPTS.putIfAbsent(fresh, fresh);
+      return kept != null ? kept : fresh;
+    }
+  }
+
+  /** Scripts kept now (tests). */
+  static int keptScripts() {
+    synchronized (SCRIPTS) {
+      return SCRIPTS.size();
     }
   }
 
