@@ -191,7 +191,11 @@ def _reduce_module(obj):
 
 
 def _reduce_function_or_ref(obj):
-    return NotImplemented if _importable(obj) else _reduce_function(obj)
+    if _importable(obj):
+        if obj is _function_ref:  # the reference to the reference: by name, as pickle does
+            return NotImplemented
+        return (_function_ref, (obj.__module__, obj.__qualname__))
+    return _reduce_function(obj)
 
 
 # One dict lookup per pickled object: reducer_override sees every element of a mapped list.
@@ -234,6 +238,53 @@ def dumps(obj):
 
 def loads(data):
     return pickle.loads(data)
+
+
+# Worker interpreters only (_worker sets it): a function that arrives by reference (an importable
+# module's, imported here) runs on code compiled from one shared source, as a function sent by
+# value does, instead of on the code this context's import made. Each context's import parses
+# the module afresh, so without this every worker, and every run of a warm daemon, interpreted
+# and JIT-compiled its own copy of the task function (engine.TraceCompilation: one call target
+# per context and run). The function object stays the module's, with the module's globals,
+# defaults and attributes; only its __code__ is replaced, by an equivalent code object (same
+# file, lines and bytecode, as _shipshared.payload checks), so its recursive and
+# module-internal calls run on the shared code too.
+_adopting = False
+_adopted = {}  # this context's code -> the shared code (or None: it keeps its own)
+
+
+def adopt_shared_code():
+    global _adopting
+    _adopting = True
+
+
+def _adopt(fn):
+    code = fn.__code__
+    try:
+        shared = _adopted[code]
+    except KeyError:
+        data = _shipshared.payload(fn)
+        shared = None if data is None else _shipshared.define(data, _bridge.shared_code)
+        if shared is not None and (shared.co_freevars or shared.co_name != code.co_name):
+            shared = None
+        if len(_adopted) >= _MAX_CODES:
+            _adopted.clear()
+        _adopted[code] = shared
+        if shared is not None:
+            _adopted[shared] = shared
+    if shared is not None and fn.__code__ is not shared:
+        fn.__code__ = shared
+    return fn
+
+
+def _function_ref(module, qualname):
+    """An importable function, by reference, as pickle's own by-name form would give it."""
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if _adopting and type(obj) is types.FunctionType and obj.__qualname__ == obj.__name__:
+        _adopt(obj)
+    return obj
 
 
 def _try(value):

@@ -31,6 +31,7 @@ def _exit(status):
 
 
 os._exit = posix._exit = _exit
+_ship.adopt_shared_code()
 
 
 def exit_status():
