@@ -125,7 +125,7 @@ _namespaces = {}
 def _namespace(module, shared):
     if not shared:
         try:
-            return importlib.import_module(module).__dict__
+            return _imported(module).__dict__
         except Exception:
             pass
     holder = _namespaces.get(module)
@@ -277,9 +277,20 @@ def _adopt(fn):
     return fn
 
 
+def _imported(name):
+    """The module ``name``: from sys.modules when it is there and done importing, else imported."""
+    found = sys.modules.get(name)
+    if found is None or getattr(getattr(found, "__spec__", None), "_initializing", False):
+        return importlib.import_module(name)  # waits for another thread's import of it
+    return found
+
+
 def _function_ref(module, qualname):
     """An importable function, by reference, as pickle's own by-name form would give it."""
-    obj = importlib.import_module(module)
+    # sys.modules first: every chunk of a map brings its function again, and a trip through the
+    # import machinery per chunk kept its functions hot enough for the JIT to spend seconds of a
+    # core compiling them in the middle of the job.
+    obj = _imported(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)
     if _adopting and type(obj) is types.FunctionType and obj.__qualname__ == obj.__name__:
