@@ -317,15 +317,20 @@ def b1(peer, P):
     par = cpu.Parallel(CORES)
     log("  %d worker interpreters started in %.2fs" % (CORES, par.setup_s))
     ser = cpu.Serial()
+    in_worker, in_caller = cpu.CallInWorker(), cpu.CallInCaller()
     m = measure([
         ("ours_interpreters", lambda: par.run(n, tasks)),
         ("ours_serial", lambda: ser.run(n, tasks)),
         ("peer_pool", lambda: peer.run("cpu.pool", {"workers": CORES}, n=n, tasks=tasks)),
         ("peer_serial", lambda: peer.run("cpu.serial", n=n, tasks=tasks)),
+        ("ours_call_in_worker", lambda: in_worker.run(n)),
+        ("ours_call_in_caller", lambda: in_caller.run(n)),
     ], P["reps"], P["max_warmup"])
     peer.call(op="close", target="cpu.pool")
     ours, ours_ser, p_pool, p_ser = (med(m[k]) for k in ("ours_interpreters", "ours_serial", "peer_pool", "peer_serial"))
     speedup = ratio(ours_ser, ours)
+    peer_speedup = ratio(p_ser, p_pool)
+    call_ratio = ratio(med(m["ours_call_in_worker"]), med(m["ours_call_in_caller"]))
 
     # End to end: whole processes, start-up, worker creation and JIT warm-up included. The
     # target speaks of a job CPython needs >= 10 s for: the full profile sizes the job from
@@ -347,6 +352,10 @@ def b1(peer, P):
     criteria = [
         criterion("wall vs CPython ProcessPoolExecutor (steady state)", ratio(ours, p_pool), "<=", 0.5, "x"),
         criterion("speed-up over serial makeparallel, same process", speedup, ">=", 0.9 * CORES, "x"),
+        criterion("that speed-up vs ProcessPoolExecutor's over serial CPython, same run",
+                  ratio(speedup, peer_speedup), ">=", 0.9, "x"),
+        criterion("one call's time in a worker vs in the caller (warm, one task at a time)",
+                  call_ratio, "<=", 1.15, "x"),
         criterion("whole process vs CPython ProcessPoolExecutor", e2e_ratio, "<", 1.0, "x", note=note,
                   counts=bool(e2e) and e2e["peer"]["wall_s"]["median"] >= 10),
     ]
@@ -359,7 +368,8 @@ def b1(peer, P):
                          "e2e_tasks": e2e_tasks if e2e else None},
                  measurements={k: side_summary(v) for k, v in m.items()},
                  extra={"speedup_vs_serial_ours": speedup, "ours_serial_vs_cpython_serial": ratio(ours_ser, p_ser),
-                        "peer_pool_speedup": ratio(p_ser, p_pool), "worker_start_s": par.setup_s,
+                        "peer_pool_speedup": peer_speedup,
+                        "call_in_worker_vs_caller": call_ratio, "worker_start_s": par.setup_s,
                         "results_agree": checks_ok,
                         "calibration_cpython_fib_s": {str(k): round(v, 4) for k, v in (calib or {}).items()}},
                  whole_process=e2e)

@@ -11,7 +11,7 @@ if __name__ == "__main__":  # run as a whole program: make bench/ importable
     import _path  # noqa: F401
 import makeparallel
 from benchlib import emit, now
-from workloads.kernels import fib
+from workloads.kernels import fib, timed_fib
 
 
 class Parallel:
@@ -33,6 +33,23 @@ class Serial:
         t = now()
         results = [fib(n) for _ in range(tasks)]
         return {"t": now() - t, "check": results[0]}
+
+
+class CallInWorker:
+    """One fib(n) timed inside a worker interpreter, one task at a time (the other worker idle),
+    so the figure is the worker's speed for the call, not the two cores' contention."""
+
+    def run(self, n):
+        (t, result), = makeparallel.parallel_map(timed_fib, [n], backend="interpreters", max_workers=1)
+        return {"t": t, "check": result}
+
+
+class CallInCaller:
+    """The same call timed in the caller's interpreter."""
+
+    def run(self, n):
+        t, result = timed_fib(n)
+        return {"t": t, "check": result}
 
 
 def main():

@@ -12,6 +12,13 @@ def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
 
 
+def timed_fib(n):
+    """fib(n) and the seconds it took where it ran: a worker's time for a call against the caller's (B1)."""
+    t = time.perf_counter()
+    result = fib(n)
+    return time.perf_counter() - t, result
+
+
 def noop():
     """B2: a task that does nothing, so only the dispatch cost is left."""
     return None
