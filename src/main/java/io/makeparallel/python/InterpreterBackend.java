@@ -8,6 +8,9 @@ import io.makeparallel.internal.TaskExecution;
 import io.makeparallel.internal.WorkerPool;
 import io.makeparallel.task.Task;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Condition;
@@ -41,6 +44,13 @@ public final class InterpreterBackend implements Backend {
   /** The policy new worker contexts are built with: the one last submitted with. */
   private volatile ContextPolicy expected = ContextPolicy.NARROWEST;
   private int ready;
+  /** Whether a task has run on a worker context of this backend. */
+  private volatile boolean used;
+  /**
+   * Runtimes on whose worker contexts a task has run, also after their backend was closed (the
+   * end of a script closes it); weak, so a runtime is not kept by being listed.
+   */
+  private static final Set<TaskRuntime> USED = Collections.newSetFromMap(new WeakHashMap<>());
 
   private InterpreterBackend(TaskRuntime runtime, int size) {
     this.spares = new SpareContexts<>(policy -> InterpreterWorker.prepare(runtime, policy),
@@ -59,6 +69,12 @@ public final class InterpreterBackend implements Backend {
       @Override
       public void run(Task task) {
         InterpreterWorker w = worker.get();
+        if (!used) {
+          used = true;
+          synchronized (USED) {
+            USED.add(runtime);
+          }
+        }
         TaskExecution.runHere(task, () -> w.hardCancel(task));
         w.afterTask(maxTasksPerWorker);
       }
@@ -78,6 +94,23 @@ public final class InterpreterBackend implements Backend {
   public static void register(TaskRuntime runtime) {
     RuntimeAccess.get().registerBackend(runtime, NAME,
         rt -> new InterpreterBackend(rt, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** Whether a task has run on {@code runtime}'s worker interpreters (also since closed ones). */
+  static boolean used(TaskRuntime runtime) {
+    synchronized (USED) {
+      return USED.contains(runtime);
+    }
+  }
+
+  /**
+   * Starts building {@code runtime}'s worker contexts now, in the background, with {@code policy}
+   * (a warm daemon's next run, prepared while idle). Returns at once.
+   */
+  static void startWorkers(TaskRuntime runtime, ContextPolicy policy) {
+    InterpreterBackend b = (InterpreterBackend) RuntimeAccess.get().backend(runtime, NAME);
+    b.expect(policy);
+    b.pool.prestart();
   }
 
   /** Number of worker contexts open in this process. */

@@ -94,8 +94,15 @@ public final class WarmRun {
    * working directory (a run with others builds its own). Returns at once.
    */
   public static void prepareNext(Map<String, String> environment, Path cwd) {
-    WarmStandby.prepare(environment, cwd);
+    WarmStandby.prepare(environment, cwd, lastRunUsedWorkers);
   }
+
+  /**
+   * Whether the run that ended last used worker interpreters: the next run (usually the same
+   * script again) then finds its workers built while the daemon was idle, instead of waiting
+   * 1-4 s for them; a run that used none leaves none to build and close.
+   */
+  private static volatile boolean lastRunUsedWorkers;
 
   /** Runs the program to its end (tasks and non-daemon threads included); its exit status. */
   public int run() {
@@ -150,6 +157,7 @@ public final class WarmRun {
       int f = forced.get();
       return f != NONE ? f : 1;
     } finally {
+      lastRunUsedWorkers = InterpreterBackend.used(rt);
       rt.close(); // cancels what is left and closes this run's worker interpreters (bounded)
       Context c = context;
       if (c != null) {

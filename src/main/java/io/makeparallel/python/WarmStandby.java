@@ -17,7 +17,11 @@ import org.graalvm.polyglot.Context;
  * to initialize a context even on a warm engine. Built and later run on one thread of its own
  * (the context's first thread runs the program, as in the cold launcher). A run whose
  * environment or directory differs gets a fresh context instead, and the standby is discarded
- * unused; it never runs two programs. Thread-safe.
+ * unused; it never runs two programs.
+ *
+ * <p>When the last run used worker interpreters, the standby's runtime then starts building
+ * its workers too, with the standby context's permissions, so the next run does not wait the
+ * 1-4 s they take; they belong to the standby's runtime and close with it. Thread-safe.
  */
 final class WarmStandby {
   private static final Logger LOG = LogManager.getLogger(WarmStandby.class);
@@ -25,21 +29,28 @@ final class WarmStandby {
 
   final Map<String, String> environment;
   final Path cwd;
+  /** Whether to build the worker interpreters too (the last run used them). */
+  private final boolean workers;
   final RelayStreams relay = new RelayStreams();
   private final CountDownLatch built = new CountDownLatch(1);
   private final BlockingQueue<Runnable> job = new ArrayBlockingQueue<>(1);
   volatile TaskRuntime runtime;
   volatile Context context;
 
-  private WarmStandby(Map<String, String> environment, Path cwd) {
+  private WarmStandby(Map<String, String> environment, Path cwd, boolean workers) {
     this.environment = Map.copyOf(environment);
     this.cwd = cwd;
+    this.workers = workers;
   }
 
-  /** Starts building the standby for {@code environment} and {@code cwd}, replacing another. */
-  static void prepare(Map<String, String> environment, Path cwd) {
+  /**
+   * Starts building the standby for {@code environment} and {@code cwd}, replacing another;
+   * with {@code workers}, its worker interpreters too (built after its context, in the
+   * background, with that context's permissions).
+   */
+  static void prepare(Map<String, String> environment, Path cwd, boolean workers) {
     WarmStandby old;
-    WarmStandby s = new WarmStandby(environment, cwd);
+    WarmStandby s = new WarmStandby(environment, cwd, workers);
     synchronized (WarmStandby.class) {
       old = next;
       next = s;
@@ -101,10 +112,18 @@ final class WarmStandby {
       TaskRuntime rt = io.makeparallel.TaskRuntime.builder().build();
       InterpreterBackend.register(rt);
       runtime = rt;
-      ctx = WarmRun.builder(rt, environment, cwd, relay.streams()).build();
+      PythonContextBuilder b = WarmRun.builder(rt, environment, cwd, relay.streams());
+      ctx = b.build();
       // Initializes the context now (GraalPy does so lazily, on the first eval).
       ctx.eval("python", "import _makeparallel_launch");
       context = ctx;
+      if (workers) {
+        try {
+          InterpreterBackend.startWorkers(rt, b.policy());
+        } catch (RuntimeException e) { // the run starts its workers itself, as without a standby
+          LOG.warn("standby worker interpreters not started: {}", e.toString());
+        }
+      }
     } catch (RuntimeException e) {
       LOG.debug("standby context not built: {}", e.toString());
       if (ctx != null) {

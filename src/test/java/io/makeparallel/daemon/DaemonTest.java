@@ -182,6 +182,18 @@ class DaemonTest {
   }
 
   @Test
+  void theNextRunFindsItsWorkerInterpretersBuiltWhenTheLastOneUsedThem() throws Exception {
+    write("ready/use.py", "import makeparallel as mp\nprint(mp.parallel_map(abs, [-1], backend='interpreters'))\n");
+    // Worker threads of this run's interpreters pool alive when its script starts.
+    write("ready/probe.py", "from makeparallel._bridge import control\nprint(control.liveThreads('interpreters'))\n");
+    assertEquals("[1]\n", h.run("ready/use.py").out());
+    ProcessRun r = h.run("ready/probe.py");
+    assertTrue(Integer.parseInt(r.out().trim()) >= 1, () -> "workers prepared while idle: " + r.out() + r.err());
+    // That run used none: the run after it starts without any.
+    assertEquals("0\n", h.run("ready/probe.py").out());
+  }
+
+  @Test
   void twoClientsAtOnceRunSideBySide() throws Exception {
     // Each run waits (bounded) until the other has started: both must be in the daemon at once.
     String code = String.join("\n",
