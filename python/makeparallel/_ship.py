@@ -263,8 +263,11 @@ def _adopt(fn):
     try:
         shared = _adopted[code]
     except KeyError:
-        data = _shipshared.payload(fn)
-        shared = None if data is None else _shipshared.define(data, _bridge.shared_code)
+        try:
+            data = _shipshared.payload(fn)
+            shared = None if data is None else _shipshared.define(data, _bridge.shared_code)
+        except Exception:  # the code the import made runs as before; only the sharing is lost
+            shared = None
         if shared is not None and (shared.co_freevars or shared.co_name != code.co_name):
             shared = None
         if len(_adopted) >= _MAX_CODES:
