@@ -239,8 +239,6 @@ public final class Daemon {
       idleSince = System.currentTimeMillis();
       running.decrementAndGet();
     }
-    // The next run most likely comes from the same shell: have its context ready.
-    WarmRun.prepareNext(req.env(), req.cwd());
   }
 
   /** Exits when idle too long, or when the jars changed (a rebuild: nobody will ask again). */

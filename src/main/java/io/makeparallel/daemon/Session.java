@@ -92,6 +92,9 @@ final class Session {
       RunLogs.close(logs);
       finished.countDown();
     }
+    // Before the status: the client's next run (usually the same script, from the same shell)
+    // must find the standby prepared, not race it.
+    WarmRun.prepareNext(req.env(), req.cwd(), r.workersUsed());
     sendExit(status);
     try {
       writer.join(TimeUnit.SECONDS.toMillis(30));

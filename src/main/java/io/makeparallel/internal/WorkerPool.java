@@ -205,9 +205,17 @@ public final class WorkerPool {
 
   /** Starts idle threads up to the pool size now (warm-up). @return the pool size. */
   public int prestart() {
+    return prestart(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Starts idle threads now until {@code count} of them (at most the pool size) are running.
+   * @return the pool size.
+   */
+  public int prestart(int count) {
     lock.lock();
     try {
-      while (!closed && threads.size() - blocked < target) {
+      while (!closed && threads.size() - blocked < Math.min(count, target)) {
         spawn();
       }
       return target;

@@ -8,11 +8,11 @@ import io.makeparallel.internal.TaskExecution;
 import io.makeparallel.internal.WorkerPool;
 import io.makeparallel.task.Task;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.Set;
+import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,7 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Worker contexts get the permissions of the context that submitted the task they run, never
  * wider ({@link ContextPolicy}): each task carries its submitter's policy and a worker whose
  * context was built another way replaces it first. Workers and the standby context start with
- * the policy last submitted with, the narrowest before any.
+ * the policy last submitted with, the narrowest before any (or, for a warm daemon's prepared
+ * run, the policy of the context prepared with them: {@link #startWorkers}).
  *
  * <p>Thread-safe.
  */
@@ -44,19 +45,20 @@ public final class InterpreterBackend implements Backend {
   /** The policy new worker contexts are built with: the one last submitted with. */
   private volatile ContextPolicy expected = ContextPolicy.NARROWEST;
   private int ready;
-  /** Whether a task has run on a worker context of this backend. */
-  private volatile boolean used;
+  /** Workers that have run a task (a recycled worker's replacement counts again). */
+  private final AtomicInteger workersUsed = new AtomicInteger();
   /**
-   * Runtimes on whose worker contexts a task has run, also after their backend was closed (the
-   * end of a script closes it); weak, so a runtime is not kept by being listed.
+   * Per runtime, how many of its workers ran a task, also after its backend was closed (the end
+   * of a script closes it); weak, so a runtime is not kept by being listed.
    */
-  private static final Set<TaskRuntime> USED = Collections.newSetFromMap(new WeakHashMap<>());
+  private static final Map<TaskRuntime, Integer> USED = new WeakHashMap<>();
 
   private InterpreterBackend(TaskRuntime runtime, int size) {
     this.spares = new SpareContexts<>(policy -> InterpreterWorker.prepare(runtime, policy),
         InterpreterWorker.Prepared::close);
     this.pool = new WorkerPool("makeparallel-interp", size, new WorkerPool.TaskRunner() {
       private final ThreadLocal<InterpreterWorker> worker = new ThreadLocal<>();
+      private final ThreadLocal<Boolean> ranTask = new ThreadLocal<>();
 
       @Override
       public void workerStarted() {
@@ -69,10 +71,11 @@ public final class InterpreterBackend implements Backend {
       @Override
       public void run(Task task) {
         InterpreterWorker w = worker.get();
-        if (!used) {
-          used = true;
+        if (ranTask.get() == null) {
+          ranTask.set(Boolean.TRUE);
+          int n = Math.min(workersUsed.incrementAndGet(), pool.size());
           synchronized (USED) {
-            USED.add(runtime);
+            USED.merge(runtime, n, Math::max);
           }
         }
         TaskExecution.runHere(task, () -> w.hardCancel(task));
@@ -96,21 +99,25 @@ public final class InterpreterBackend implements Backend {
         rt -> new InterpreterBackend(rt, Runtime.getRuntime().availableProcessors()));
   }
 
-  /** Whether a task has run on {@code runtime}'s worker interpreters (also since closed ones). */
-  static boolean used(TaskRuntime runtime) {
+  /**
+   * How many of {@code runtime}'s worker interpreters have run a task (at most its pool size),
+   * also once they are closed; 0 if none ever did.
+   */
+  static int workersUsed(TaskRuntime runtime) {
     synchronized (USED) {
-      return USED.contains(runtime);
+      return USED.getOrDefault(runtime, 0);
     }
   }
 
   /**
-   * Starts building {@code runtime}'s worker contexts now, in the background, with {@code policy}
-   * (a warm daemon's next run, prepared while idle). Returns at once.
+   * Starts building {@code count} of {@code runtime}'s worker contexts now (at most its pool
+   * size), in the background, with {@code policy}: a warm daemon's next run, prepared while
+   * idle. Returns at once.
    */
-  static void startWorkers(TaskRuntime runtime, ContextPolicy policy) {
+  static void startWorkers(TaskRuntime runtime, ContextPolicy policy, int count) {
     InterpreterBackend b = (InterpreterBackend) RuntimeAccess.get().backend(runtime, NAME);
     b.expect(policy);
-    b.pool.prestart();
+    b.pool.prestart(count);
   }
 
   /** Number of worker contexts open in this process. */

@@ -146,7 +146,10 @@ final class ScriptEnd {
     try {
       // Forgotten as well as closed: a later script on the same runtime (MakeParallel.runScript,
       // the examples' smoke test) gets fresh worker interpreters instead of a closed pool.
-      runtime.closeBackend(InterpreterBackend.NAME, CLOSE_WAIT_MILLIS);
+      // Workers that never ran a task (a warm daemon's, prepared for this run) started nothing
+      // to wait for: they close themselves, once built, without holding up the script's end.
+      long wait = InterpreterBackend.workersUsed(runtime) > 0 ? CLOSE_WAIT_MILLIS : 0;
+      runtime.closeBackend(InterpreterBackend.NAME, wait);
     } finally {
       closingWorkers = false;
     }

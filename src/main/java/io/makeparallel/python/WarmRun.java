@@ -91,18 +91,23 @@ public final class WarmRun {
 
   /**
    * Prepares the context of the next run while the daemon is idle, for this environment and
-   * working directory (a run with others builds its own). Returns at once.
+   * working directory (a run with others builds its own), and {@code workers} worker
+   * interpreters for it. Returns at once.
    */
-  public static void prepareNext(Map<String, String> environment, Path cwd) {
-    WarmStandby.prepare(environment, cwd, lastRunUsedWorkers);
+  public static void prepareNext(Map<String, String> environment, Path cwd, int workers) {
+    WarmStandby.prepare(environment, cwd, workers);
   }
 
   /**
-   * Whether the run that ended last used worker interpreters: the next run (usually the same
-   * script again) then finds its workers built while the daemon was idle, instead of waiting
-   * 1-4 s for them; a run that used none leaves none to build and close.
+   * How many worker interpreters this run used (ran a task on), once it has ended: the next run
+   * (usually the same script again) finds that many built while the daemon was idle, instead of
+   * waiting 1-4 s for them; a run that used none leaves none to build and close.
    */
-  private static volatile boolean lastRunUsedWorkers;
+  public int workersUsed() {
+    return workersUsed;
+  }
+
+  private volatile int workersUsed;
 
   /** Runs the program to its end (tasks and non-daemon threads included); its exit status. */
   public int run() {
@@ -157,7 +162,7 @@ public final class WarmRun {
       int f = forced.get();
       return f != NONE ? f : 1;
     } finally {
-      lastRunUsedWorkers = InterpreterBackend.used(rt);
+      workersUsed = InterpreterBackend.workersUsed(rt);
       rt.close(); // cancels what is left and closes this run's worker interpreters (bounded)
       Context c = context;
       if (c != null) {
@@ -204,6 +209,13 @@ public final class WarmRun {
   static int keptScripts() {
     synchronized (SCRIPTS) {
       return SCRIPTS.size();
+    }
+  }
+
+  /** Whether a script with {@code source}'s path and text is kept (tests). */
+  static boolean kept(Source source) {
+    synchronized (SCRIPTS) {
+      return SCRIPTS.containsKey(source);
     }
   }
 

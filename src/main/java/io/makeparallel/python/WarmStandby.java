@@ -19,9 +19,10 @@ import org.graalvm.polyglot.Context;
  * environment or directory differs gets a fresh context instead, and the standby is discarded
  * unused; it never runs two programs.
  *
- * <p>When the last run used worker interpreters, the standby's runtime then starts building
- * its workers too, with the standby context's permissions, so the next run does not wait the
- * 1-4 s they take; they belong to the standby's runtime and close with it. Thread-safe.
+ * <p>When the last run used worker interpreters, the standby's runtime then starts building as
+ * many, with the standby context's permissions, so the next run does not wait the 1-4 s they
+ * take; they belong to the standby's runtime and close with it (a run that leaves them unused
+ * does not wait for them at its end: {@code ScriptEnd}). Thread-safe.
  */
 final class WarmStandby {
   private static final Logger LOG = LogManager.getLogger(WarmStandby.class);
@@ -29,26 +30,26 @@ final class WarmStandby {
 
   final Map<String, String> environment;
   final Path cwd;
-  /** Whether to build the worker interpreters too (the last run used them). */
-  private final boolean workers;
+  /** Worker interpreters to build too (as many as the last run used). */
+  private final int workers;
   final RelayStreams relay = new RelayStreams();
   private final CountDownLatch built = new CountDownLatch(1);
   private final BlockingQueue<Runnable> job = new ArrayBlockingQueue<>(1);
   volatile TaskRuntime runtime;
   volatile Context context;
 
-  private WarmStandby(Map<String, String> environment, Path cwd, boolean workers) {
+  private WarmStandby(Map<String, String> environment, Path cwd, int workers) {
     this.environment = Map.copyOf(environment);
     this.cwd = cwd;
     this.workers = workers;
   }
 
   /**
-   * Starts building the standby for {@code environment} and {@code cwd}, replacing another;
-   * with {@code workers}, its worker interpreters too (built after its context, in the
-   * background, with that context's permissions).
+   * Starts building the standby for {@code environment} and {@code cwd}, replacing another, and
+   * {@code workers} worker interpreters for it (built after its context, in the background, with
+   * that context's permissions).
    */
-  static void prepare(Map<String, String> environment, Path cwd, boolean workers) {
+  static void prepare(Map<String, String> environment, Path cwd, int workers) {
     WarmStandby old;
     WarmStandby s = new WarmStandby(environment, cwd, workers);
     synchronized (WarmStandby.class) {
@@ -117,9 +118,9 @@ final class WarmStandby {
       // Initializes the context now (GraalPy does so lazily, on the first eval).
       ctx.eval("python", "import _makeparallel_launch");
       context = ctx;
-      if (workers) {
+      if (workers > 0) {
         try {
-          InterpreterBackend.startWorkers(rt, b.policy());
+          InterpreterBackend.startWorkers(rt, b.policy(), workers);
         } catch (RuntimeException e) { // the run starts its workers itself, as without a standby
           LOG.warn("standby worker interpreters not started: {}", e.toString());
         }

@@ -1,6 +1,7 @@
 package io.makeparallel.python;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,11 +39,12 @@ class WarmRunScriptsTest {
 
   @Test
   void onlyTheMostRecentScriptsAreKept() throws Exception {
-    for (int i = 0; i < 40; i++) {
-      WarmRun.scriptSource(Files.writeString(dir.resolve("s" + i + ".py"), "x = " + i + "\n").toString());
+    Source[] made = new Source[40];
+    for (int i = 0; i < made.length; i++) {
+      made[i] = WarmRun.scriptSource(Files.writeString(dir.resolve("s" + i + ".py"), "x = " + i + "\n").toString());
     }
-    assertTrue(WarmRun.keptScripts() <= 32, "bounded: " + WarmRun.keptScripts());
-    Path last = dir.resolve("s39.py");
-    assertSame(WarmRun.scriptSource(last.toString()), WarmRun.scriptSource(last.toString()));
+    assertEquals(32, WarmRun.keptScripts(), "bounded");
+    assertTrue(WarmRun.kept(made[39]), "the newest is kept");
+    assertFalse(WarmRun.kept(made[0]), "the oldest was let go");
   }
 }
