@@ -36,8 +36,9 @@ class Serial:
 
 
 class CallInWorker:
-    """One fib(n) timed inside a worker interpreter, one task at a time (the other worker idle),
-    so the figure is the worker's speed for the call, not the two cores' contention."""
+    """One fib(n) timed inside a worker interpreter, one task at a time (the other workers
+    idle), so the figure is the worker's speed for the call, not the cores' contention. The
+    worker's fib is the shared code once the B1 map has sent fib itself (it runs first)."""
 
     def run(self, n):
         (t, result), = makeparallel.parallel_map(timed_fib, [n], backend="interpreters", max_workers=1)

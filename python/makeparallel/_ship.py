@@ -247,10 +247,12 @@ def loads(data):
 # and JIT-compiled its own copy of the task function (engine.TraceCompilation: one call target
 # per context and run). The function object stays the module's, with the module's globals,
 # defaults and attributes; only its __code__ is replaced, by an equivalent code object (same
-# file, lines and bytecode, as _shipshared.payload checks), so its recursive and
-# module-internal calls run on the shared code too.
+# file, first line, bytecode, names and constants, as _shipshared.payload checks), so its
+# recursive and module-internal calls run on the shared code too.
 _adopting = False
-_adopted = {}  # this context's code -> the shared code (or None: it keeps its own)
+# id(code) -> (code, the shared code or None: it keeps its own). By identity: code objects
+# compare by value, and two modules' identical defs are still two files.
+_adopted = {}
 
 
 def adopt_shared_code():
@@ -261,7 +263,7 @@ def adopt_shared_code():
 def _adopt(fn):
     code = fn.__code__
     try:
-        shared = _adopted[code]
+        shared = _adopted[id(code)][1]
     except KeyError:
         try:
             data = _shipshared.payload(fn)
@@ -272,9 +274,9 @@ def _adopt(fn):
             shared = None
         if len(_adopted) >= _MAX_CODES:
             _adopted.clear()
-        _adopted[code] = shared
+        _adopted[id(code)] = (code, shared)
         if shared is not None:
-            _adopted[shared] = shared
+            _adopted[id(shared)] = (shared, shared)
     if shared is not None and fn.__code__ is not shared:
         fn.__code__ = shared
     return fn

@@ -18,6 +18,7 @@ a file changed since it was loaded) keeps the per-worker path.
 import ast
 import inspect
 import sys
+import types
 
 __all__ = ["payload", "define"]
 
@@ -67,7 +68,21 @@ def _same_code(a, b):
             and a.co_names == b.co_names and a.co_argcount == b.co_argcount
             and a.co_kwonlyargcount == b.co_kwonlyargcount
             and a.co_posonlyargcount == b.co_posonlyargcount and a.co_flags == b.co_flags
-            and a.co_firstlineno == b.co_firstlineno)
+            and a.co_firstlineno == b.co_firstlineno and _same_consts(a.co_consts, b.co_consts))
+
+
+def _same_consts(a, b):
+    """Literals and nested code (lambdas, comprehensions) alike: an edit that changed only a
+    constant leaves the bytecode as it was."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if isinstance(x, types.CodeType) or isinstance(y, types.CodeType):
+            if not (isinstance(x, types.CodeType) and isinstance(y, types.CodeType) and _same_code(x, y)):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True
 
 
 def payload(fn):
