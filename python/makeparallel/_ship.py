@@ -267,7 +267,7 @@ def _adopt(fn):
     except KeyError:
         try:
             data = _shipshared.payload(fn)
-            shared = None if data is None else _shipshared.define(data, _bridge.shared_code)
+            shared = None if data is None else _code(data)
         except Exception:  # the code the import made runs as before; only the sharing is lost
             shared = None
         if shared is not None and (shared.co_freevars or shared.co_name != code.co_name):
