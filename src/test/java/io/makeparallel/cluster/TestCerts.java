@@ -1,0 +1,81 @@
+package io.makeparallel.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Test TLS material made with the JDK's keytool, as README's recipe makes it: one cluster CA,
+ * a truststore holding it, and per member a PKCS12 keystore with a key signed by that CA. {@link
+ * #rogue} is a member signed by another CA (its own truststore trusts that one).
+ */
+final class TestCerts {
+  static final String PASSWORD = "test-pass-1";
+  final Path dir;
+
+  private TestCerts(Path dir) {
+    this.dir = dir;
+  }
+
+  /** CA "ca" with truststore trust.p12, and keystores for each of {@code members}. */
+  static TestCerts make(Path dir, String... members) throws IOException, InterruptedException {
+    TestCerts c = new TestCerts(dir);
+    c.ca("ca", "trust.p12");
+    for (String m : members) {
+      c.member("ca", m);
+    }
+    return c;
+  }
+
+  /** A member signed by a CA of its own ("rogue-ca"), trusting only that CA. */
+  void rogue(String name) throws IOException, InterruptedException {
+    if (!Files.exists(dir.resolve("rogue-ca.p12"))) {
+      ca("rogue-ca", "rogue-trust.p12");
+    }
+    member("rogue-ca", name);
+  }
+
+  Path keystore(String member) {
+    return dir.resolve(member + ".p12");
+  }
+
+  Path truststore() {
+    return dir.resolve("trust.p12");
+  }
+
+  Path rogueTruststore() {
+    return dir.resolve("rogue-trust.p12");
+  }
+
+  private void ca(String ca, String trust) throws IOException, InterruptedException {
+    keytool("-genkeypair", "-alias", ca, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + ca,
+        "-ext", "bc:c", "-validity", "30", "-keystore", ca + ".p12", "-storetype", "PKCS12");
+    keytool("-exportcert", "-rfc", "-alias", ca, "-keystore", ca + ".p12", "-file", ca + ".pem");
+    keytool("-importcert", "-noprompt", "-alias", ca, "-file", ca + ".pem", "-keystore", trust,
+        "-storetype", "PKCS12");
+  }
+
+  private void member(String ca, String m) throws IOException, InterruptedException {
+    keytool("-genkeypair", "-alias", m, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + m,
+        "-validity", "30", "-keystore", m + ".p12", "-storetype", "PKCS12");
+    keytool("-certreq", "-alias", m, "-keystore", m + ".p12", "-file", m + ".csr");
+    keytool("-gencert", "-rfc", "-alias", ca, "-keystore", ca + ".p12", "-infile", m + ".csr", "-outfile",
+        m + ".pem", "-ext", "ku:c=digitalSignature,keyAgreement", "-ext", "eku=serverAuth,clientAuth");
+    keytool("-importcert", "-noprompt", "-alias", ca, "-file", ca + ".pem", "-keystore", m + ".p12");
+    keytool("-importcert", "-noprompt", "-alias", m, "-file", m + ".pem", "-keystore", m + ".p12");
+  }
+
+  private void keytool(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    cmd.addAll(List.of(args));
+    cmd.addAll(List.of("-storepass", PASSWORD));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException("keytool " + String.join(" ", args) + " failed: " + out);
+    }
+  }
+}
