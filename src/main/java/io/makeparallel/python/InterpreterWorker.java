@@ -20,7 +20,7 @@ import org.graalvm.polyglot.Value;
  * started die with it when it is hard-cancelled or stopped ({@link ChildProcesses}).
  * Not thread-safe except {@link #hardCancel}.
  */
-final class InterpreterWorker {
+final class InterpreterWorker implements CallRunner {
   private static final Logger LOG = LogManager.getLogger(InterpreterWorker.class);
   private static final ThreadLocal<InterpreterWorker> CURRENT = new ThreadLocal<>();
   /** Worker contexts open in this process (for leak checks). */
@@ -82,6 +82,7 @@ final class InterpreterWorker {
   /** Takes the spare context of {@code policy} if one is ready, else builds one on this thread. */
   void start(ContextPolicy policy) {
     CURRENT.set(this);
+    CallRunner.CURRENT.set(this);
     long t0 = System.nanoTime();
     Prepared p = spares.take(policy);
     String how = "spare";
@@ -115,7 +116,8 @@ final class InterpreterWorker {
    * Runs a pickled call in a context built with {@code policy} (the submitter's); returns the
    * pickled result or throws a {@link TaskFailure}.
    */
-  Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure {
+  @Override
+  public Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure {
     if (task.isCancelRequested()) {
       return null;
     }
@@ -218,6 +220,7 @@ final class InterpreterWorker {
     Prepared p = current;
     current = null;
     CURRENT.remove();
+    CallRunner.CURRENT.remove();
     if (!cancelled && !exited) {
       joinThreads(p);
     }

@@ -6,8 +6,9 @@ import io.makeparallel.task.TaskFailure;
 import org.graalvm.polyglot.Value;
 
 /**
- * The body of an {@code interpreters} task: a pickled call (as a latin-1 string, which crosses
- * the polyglot boundary in bulk) run by the worker interpreter that picks it up. When the call
+ * The body of an {@code interpreters} or {@code cluster} task: a pickled call (as a latin-1
+ * string, which crosses the polyglot boundary in bulk) run by the worker that picks it up (a
+ * worker interpreter, or a cluster member through a dispatching thread: {@link CallRunner}). When the call
  * depends on other tasks' results, {@code prepare} (a callable of the submitting context) builds
  * the payload just before it runs. {@code policy} is how the submitting context was built: the
  * worker runs the call only in a context built the same way.
@@ -25,9 +26,9 @@ final class RemoteBody implements TaskBody {
 
   @Override
   public Object run(Task task) throws Exception {
-    InterpreterWorker worker = InterpreterWorker.current();
-    if (worker == null) {
-      throw new IllegalStateException("interpreters task " + task.id() + " ran outside a worker");
+    CallRunner runner = CallRunner.CURRENT.get();
+    if (runner == null) {
+      throw new IllegalStateException("task " + task.id() + " of a pickled call ran outside a worker");
     }
     String call = payload;
     if (prepare != null) {
@@ -41,6 +42,6 @@ final class RemoteBody implements TaskBody {
     if (task.isCancelRequested()) {
       return null;
     }
-    return worker.execute(task, call, policy);
+    return runner.execute(task, call, policy);
   }
 }

@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The cluster tests' guard: they run only in a loopback-only network namespace, and check it. */
-final class Loopback {
+public final class Loopback {
   private Loopback() {}
 
   /** Skips the calling test unless its JVM runs in the namespace src/test/netns/bin/java makes. */
-  static void requireNamespace() {
+  public static void requireNamespace() {
     assumeTrue("loopback".equals(System.getProperty("makeparallel.netns")),
         "cluster tests run only in a loopback-only network namespace (src/test/netns/bin/java: unshare -n, "
             + "needs root or user namespaces); this JVM is not in one, so they are skipped");
@@ -24,7 +24,7 @@ final class Loopback {
    * Fails if any TCP or UDP socket of this network namespace (only this JVM lives in it) is bound
    * to an address outside 127.0.0.0/8 and ::1, the wildcard included.
    */
-  static void assertNoSocketOutsideLoopback() throws IOException {
+  public static void assertNoSocketOutsideLoopback() throws IOException {
     List<String> outside = new ArrayList<>();
     for (String f : List.of("tcp", "tcp6", "udp", "udp6")) {
       Path p = Path.of("/proc/net", f);

@@ -11,8 +11,8 @@ import java.util.List;
  * a truststore holding it, and per member a PKCS12 keystore with a key signed by that CA. {@link
  * #rogue} is a member signed by another CA (its own truststore trusts that one).
  */
-final class TestCerts {
-  static final String PASSWORD = "test-pass-1";
+public final class TestCerts {
+  public static final String PASSWORD = "test-pass-1";
   final Path dir;
 
   private TestCerts(Path dir) {
@@ -20,7 +20,7 @@ final class TestCerts {
   }
 
   /** CA "ca" with truststore trust.p12, and keystores for each of {@code members}. */
-  static TestCerts make(Path dir, String... members) throws IOException, InterruptedException {
+  public static TestCerts make(Path dir, String... members) throws IOException, InterruptedException {
     TestCerts c = new TestCerts(dir);
     c.ca("ca", "trust.p12");
     for (String m : members) {
@@ -37,11 +37,11 @@ final class TestCerts {
     member("rogue-ca", name);
   }
 
-  Path keystore(String member) {
+  public Path keystore(String member) {
     return dir.resolve(member + ".p12");
   }
 
-  Path truststore() {
+  public Path truststore() {
     return dir.resolve("trust.p12");
   }
 

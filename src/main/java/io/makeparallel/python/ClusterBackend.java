@@ -1,0 +1,298 @@
+package io.makeparallel.python;
+
+import io.makeparallel.MakeParallelException;
+import io.makeparallel.TaskCancelledException;
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.WorkerLostException;
+import io.makeparallel.cluster.Carrier;
+import io.makeparallel.cluster.ClusterNode;
+import io.makeparallel.cluster.ClusterSettings;
+import io.makeparallel.internal.Backend;
+import io.makeparallel.internal.RuntimeAccess;
+import io.makeparallel.internal.TaskExecution;
+import io.makeparallel.internal.WorkerPool;
+import io.makeparallel.task.Task;
+import io.makeparallel.task.TaskFailure;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The {@code cluster} backend, caller's side: pickled calls (exactly as on {@code interpreters})
+ * go to the members of a cluster ({@link ClusterNode}), this process's own member included unless
+ * it runs none. Scheduling stays here: each member tells its capacity (its worker interpreters),
+ * one dispatching thread per slot sends a call and waits for its reply, and queued tasks wait in
+ * this runtime's queue, where priorities, dependencies and cancel work as on any backend.
+ *
+ * <p>Cancel and timeout send a cancel request to the member running the call, which hard-cancels
+ * its worker interpreter. A member that leaves or fails resolves the tasks it was running with
+ * {@link WorkerLostException}, within the failure-detection time: through the transport's error,
+ * backed by the membership listener here.
+ *
+ * <p>Thread-safe. Owns its node (and the local member's runtime): {@link #close} leaves the
+ * cluster.
+ */
+final class ClusterBackend implements Backend {
+  static final String NAME = "cluster";
+  private static final Logger LOG = LogManager.getLogger(ClusterBackend.class);
+  /** The longest a dispatched call without a timeout of its own may take. */
+  private static final Duration NO_DEADLINE = Duration.ofDays(30);
+
+  private final ClusterNode node;
+  private final TaskRuntime memberRuntime;
+  private final WorkerPool pool;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition slotsChanged = lock.newCondition();
+  /** Per live member: its capacity, and calls of ours it is running. */
+  private final Map<String, Integer> capacity = new LinkedHashMap<>();
+  private final Map<String, Integer> busy = new HashMap<>();
+  /** Calls awaiting a reply, with the member each went to (for the membership backup). */
+  private final Map<CompletableFuture<Carrier>, String> pending = new ConcurrentHashMap<>();
+  /** The member running each task's call, for cancel requests. */
+  private final Map<Task, String> runningOn = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private ClusterBackend(ClusterSettings settings, ContextPolicy localCeiling) {
+    this.memberRuntime = localCeiling == null ? null : TaskRuntime.builder().build();
+    ClusterNode n;
+    try {
+      n = ClusterNode.start(settings, memberRuntime == null
+          ? r -> r.reply(r.kind() == Carrier.CAPACITY ? Carrier.CAPACITY_IS : Carrier.REFUSED, null,
+              "this member runs no tasks", 0)
+          : new ClusterMember(memberRuntime, localCeiling));
+    } catch (RuntimeException | Error e) {
+      if (memberRuntime != null) {
+        memberRuntime.close();
+      }
+      throw e;
+    }
+    this.node = n;
+    // At least one dispatching thread: with no capacity yet it waits for a member to join.
+    this.pool = new WorkerPool("makeparallel-cluster", 1, new WorkerPool.TaskRunner() {
+      private final Dispatcher dispatcher = new Dispatcher();
+
+      @Override
+      public void workerStarted() {
+        CallRunner.CURRENT.set(dispatcher);
+      }
+
+      @Override
+      public void run(Task task) {
+        TaskExecution.runHere(task, () -> cancelRemote(task));
+      }
+
+      @Override
+      public void workerStopping() {
+        CallRunner.CURRENT.remove();
+      }
+    });
+    try {
+      node.onViewChange(this::viewChanged);
+      viewChanged(Set.copyOf(node.members()));
+    } catch (RuntimeException | Error e) {
+      close(0);
+      throw e;
+    }
+  }
+
+  /**
+   * Makes the backend available on {@code runtime} under {@value #NAME}, joining the cluster of
+   * {@code settings} at first use; this process runs calls too, with at most {@code
+   * localCeiling}'s permissions, unless it is null.
+   */
+  static void register(TaskRuntime runtime, ClusterSettings settings, ContextPolicy localCeiling) {
+    RuntimeAccess.get().registerBackend(runtime, NAME, rt -> new ClusterBackend(settings, localCeiling));
+  }
+
+  ClusterNode node() {
+    return node;
+  }
+
+  /** Capacity of the live members, by name. */
+  Map<String, Integer> capacities() {
+    lock.lock();
+    try {
+      return Map.copyOf(capacity);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void viewChanged(Set<String> members) {
+    if (closed) {
+      return;
+    }
+    // Calls on members that left fail now, whatever the transport says later.
+    pending.forEach((f, m) -> {
+      if (!members.contains(m)) {
+        f.completeExceptionally(new WorkerLostException("cluster member " + m + " left"));
+      }
+    });
+    Map<String, Integer> found = new LinkedHashMap<>();
+    for (String m : members) {
+      try {
+        Carrier r = node.send(m, Carrier.capacity(), Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
+        if (r.kind() == Carrier.CAPACITY_IS && r.number() > 0) {
+          found.put(m, r.number());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warn("cluster member {} did not tell its capacity: {}", m, e.toString());
+      }
+    }
+    int total;
+    lock.lock();
+    try {
+      capacity.clear();
+      capacity.putAll(found);
+      busy.keySet().retainAll(members);
+      total = found.values().stream().mapToInt(Integer::intValue).sum();
+      slotsChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    LOG.info("cluster members and their capacity: {}", found);
+    pool.resize(Math.max(1, total), 0);
+  }
+
+  /** A member with a free slot (the least loaded one), waiting for one; null once closed. */
+  private String acquire() throws InterruptedException {
+    lock.lock();
+    try {
+      while (!closed) {
+        String best = null;
+        double load = Double.MAX_VALUE;
+        for (Map.Entry<String, Integer> e : capacity.entrySet()) {
+          int b = busy.getOrDefault(e.getKey(), 0);
+          if (b < e.getValue() && (double) b / e.getValue() < load) {
+            best = e.getKey();
+            load = (double) b / e.getValue();
+          }
+        }
+        if (best != null) {
+          busy.merge(best, 1, Integer::sum);
+          return best;
+        }
+        slotsChanged.await(1, TimeUnit.SECONDS);
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void release(String member) {
+    lock.lock();
+    try {
+      busy.computeIfPresent(member, (k, v) -> v > 1 ? v - 1 : null);
+      slotsChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void cancelRemote(Task task) {
+    String member = runningOn.get(task);
+    if (member != null) {
+      node.send(member, Carrier.cancel(node.name(), task.id(), 1), Duration.ofSeconds(10))
+          .whenComplete((r, e) -> {
+            if (e != null) {
+              LOG.debug("cancel of task {} on {}: {}", task.id(), member, e.toString());
+            }
+          });
+    }
+  }
+
+  /** Runs calls for the dispatching threads: sends one to a member and waits for its reply. */
+  private final class Dispatcher implements CallRunner {
+    @Override
+    public Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure {
+      String member;
+      try {
+        member = acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+      if (member == null || task.isCancelRequested()) {
+        if (member != null) {
+          release(member);
+        }
+        return null;
+      }
+      runningOn.put(task, member);
+      Duration deadline = task.timeout() == null ? NO_DEADLINE
+          : task.timeout().plus(node.settings().failureTimeout().multipliedBy(2)).plusSeconds(30);
+      CompletableFuture<Carrier> reply = node.send(member,
+          Carrier.run(node.name(), task.id(), 1, ClusterMember.bits(policy), call), deadline);
+      pending.put(reply, member);
+      try {
+        if (!node.members().contains(member)) {
+          reply.completeExceptionally(new WorkerLostException("cluster member " + member + " left"));
+        }
+        return outcome(task, member, reply.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause() instanceof WorkerLostException ? e.getCause() : e;
+        throw new TaskFailure(cause instanceof WorkerLostException w ? w : new WorkerLostException(
+            "cluster member " + member + " was lost running task " + task.id() + ": " + e.getCause(), e.getCause()));
+      } finally {
+        pending.remove(reply);
+        runningOn.remove(task);
+        release(member);
+      }
+    }
+
+    private Object outcome(Task task, String member, Carrier r) throws TaskFailure {
+      return switch (r.kind()) {
+        case Carrier.DONE -> r.text();
+        case Carrier.FAILED -> throw new TaskFailure(new RemoteError(r.detail(), r.text()));
+        case Carrier.EXITED -> throw new TaskFailure(new WorkerExitException(task.id(), r.number()));
+        case Carrier.CANCELLED -> throw new TaskFailure(new TaskCancelledException("Task " + task.id()
+            + " was stopped on cluster member " + member));
+        default -> throw new TaskFailure(new MakeParallelException("cluster member " + member
+            + " could not run task " + task.id() + ": " + r.detail()));
+      };
+    }
+  }
+
+  @Override
+  public WorkerPool pool() {
+    return pool;
+  }
+
+  @Override
+  public void close(long waitMillis) {
+    closed = true;
+    lock.lock();
+    try {
+      slotsChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      pool.close(waitMillis);
+    } finally {
+      pending.keySet().forEach(f -> f.completeExceptionally(new WorkerLostException("the cluster backend closed")));
+      node.close();
+      if (memberRuntime != null) {
+        memberRuntime.close();
+      }
+    }
+  }
+}

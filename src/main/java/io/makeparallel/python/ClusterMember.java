@@ -1,0 +1,131 @@
+package io.makeparallel.python;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.cluster.Carrier;
+import io.makeparallel.cluster.CarrierHandler;
+import io.makeparallel.task.Task;
+import io.makeparallel.task.TaskSpec;
+import io.makeparallel.task.TaskState;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A cluster member's side of the {@code cluster} backend: runs the pickled calls other members
+ * send on this member's own worker interpreters ({@code interpreters} backend of {@link
+ * #runtime}), cancels them on request, and tells its capacity.
+ *
+ * <p>A call runs with the permissions of this member's {@code ceiling} narrowed to those the
+ * submitting context had (the request's permission bits): never more than either. Host access
+ * and runtime control never cross the network.
+ *
+ * <p>Thread-safe: requests arrive on many threads; each RUN blocks its thread until the call ends.
+ */
+final class ClusterMember implements CarrierHandler {
+  private static final Logger LOG = LogManager.getLogger(ClusterMember.class);
+  static final int FILE_WRITES = 1;
+  static final int PROCESSES = 2;
+  static final int ENVIRONMENT = 4;
+  static final int DIAGNOSTICS = 8;
+
+  private final TaskRuntime runtime;
+  private final ContextPolicy ceiling;
+  /** Calls running here, by caller/task#attempt, for cancel requests. */
+  private final Map<String, Task> running = new ConcurrentHashMap<>();
+  private final Map<Integer, ContextPolicy> policies = new ConcurrentHashMap<>();
+
+  ClusterMember(TaskRuntime runtime, ContextPolicy ceiling) {
+    this.runtime = runtime;
+    this.ceiling = ceiling;
+    InterpreterBackend.register(runtime);
+  }
+
+  /** The permission bits of {@code p} that a remote call may ask for. */
+  static int bits(ContextPolicy p) {
+    return (p.fileWrites ? FILE_WRITES : 0) | (p.processes ? PROCESSES : 0) | (p.environment ? ENVIRONMENT : 0)
+        | (p.diagnostics ? DIAGNOSTICS : 0);
+  }
+
+  /** The ceiling narrowed to {@code bits}: the policy a call asking for them runs with here. */
+  ContextPolicy policyFor(int bits) {
+    return policies.computeIfAbsent(bits & 15, b -> new ContextPolicy(false,
+        ceiling.fileWrites && (b & FILE_WRITES) != 0, ceiling.processes && (b & PROCESSES) != 0,
+        ceiling.environment && (b & ENVIRONMENT) != 0, ceiling.diagnostics && (b & DIAGNOSTICS) != 0, false,
+        ceiling.extraPath, ceiling.variables, ceiling.streams, ceiling.customizer));
+  }
+
+  /** How many calls this member runs at once: its worker interpreters. */
+  int capacity() {
+    return ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(runtime, InterpreterBackend.NAME)).pool().size();
+  }
+
+  @Override
+  public Carrier handle(Carrier request) {
+    try {
+      return switch (request.kind()) {
+        case Carrier.RUN -> run(request);
+        case Carrier.CANCEL -> cancel(request);
+        case Carrier.CAPACITY -> request.reply(Carrier.CAPACITY_IS, null, null, capacity());
+        default -> request.reply(Carrier.REFUSED, null, "unknown request kind " + request.kind(), 0);
+      };
+    } catch (RuntimeException e) {
+      LOG.warn("cluster request {} failed here: {}", request, e.toString());
+      return request.reply(Carrier.REFUSED, null, "member failed: " + e, 0);
+    }
+  }
+
+  private static String key(Carrier c) {
+    return c.caller() + "/" + c.task() + "#" + c.attempt();
+  }
+
+  private Carrier run(Carrier request) {
+    String key = key(request);
+    Task task;
+    try {
+      task = runtime.submit(TaskSpec.of("cluster:" + key, InterpreterBackend.NAME,
+          new RemoteBody(request.text(), null, policyFor(request.permissions()))));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return request.reply(Carrier.REFUSED, null, "member is stopping", 0);
+    }
+    running.put(key, task);
+    try {
+      while (!task.await(Duration.ofSeconds(60))) {
+        // bounded waits: an interrupt (the member stopping) is seen at the next one
+      }
+    } catch (InterruptedException e) {
+      task.cancel();
+      Thread.currentThread().interrupt();
+      return request.reply(Carrier.CANCELLED, null, "member is stopping", 0);
+    } finally {
+      running.remove(key, task);
+    }
+    return outcome(request, task);
+  }
+
+  private static Carrier outcome(Carrier request, Task task) {
+    TaskState s = task.state();
+    Object err = task.error();
+    if (s == TaskState.SUCCEEDED) {
+      return request.reply(Carrier.DONE, String.valueOf(task.result()), null, 0);
+    }
+    if (s == TaskState.CANCELLED) {
+      return request.reply(Carrier.CANCELLED, null, "cancelled on member", 0);
+    }
+    if (err instanceof RemoteError r) {
+      return request.reply(Carrier.FAILED, r.payload(), r.typeName(), 0);
+    }
+    if (err instanceof WorkerExitException x) {
+      return request.reply(Carrier.EXITED, null, x.getMessage(), x.status());
+    }
+    return request.reply(Carrier.REFUSED, null, String.valueOf(err), 0);
+  }
+
+  private Carrier cancel(Carrier request) {
+    Task t = running.get(key(request));
+    boolean stopped = t != null && t.cancel();
+    return request.reply(Carrier.CANCELLED, null, stopped ? "stopped" : "not running here", 0);
+  }
+}

@@ -1,0 +1,164 @@
+package io.makeparallel.python;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.WorkerLostException;
+import io.makeparallel.cluster.ClusterNode;
+import io.makeparallel.cluster.ClusterSettings;
+import io.makeparallel.cluster.Loopback;
+import io.makeparallel.cluster.TestCerts;
+import io.makeparallel.task.Task;
+import io.makeparallel.task.TaskSpec;
+import io.makeparallel.task.TaskState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.graalvm.polyglot.Context;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster backend across two members in one JVM (in a loopback-only network namespace):
+ * a caller that runs no calls itself, and a member with its own worker interpreters. Calls are
+ * pickled by the caller's Python context exactly as for {@code interpreters}.
+ */
+@Tag("cluster")
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ClusterBackendTest {
+  private static final String SCRIPT = """
+      import sys, time, makeparallel._remote as r
+      def add(a, b):
+          return a + b
+      def boom(x):
+          raise ValueError("bad %s" % x)
+      def spin(seconds):
+          end = time.time() + seconds
+          n = 0
+          while time.time() < end:
+              n += 1
+          return n
+      def payload(fn, *args):
+          return r.encode_call(fn, args, {}, (), 0)[0]
+      """;
+
+  @TempDir
+  static Path certDir;
+  static TestCerts certs;
+  private TaskRuntime caller;
+  private TaskRuntime memberRuntime;
+  private ClusterNode member;
+  private Context ctx;
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    Loopback.requireNamespace();
+    certs = TestCerts.make(certDir, "caller", "member");
+  }
+
+  static ClusterSettings settings(int port, String who) {
+    return ClusterSettings.builder().name("bt").bind("127.0.0.1:" + port).peers("127.0.0.1:17901,127.0.0.1:17902")
+        .keystore(certs.keystore(who)).truststore(certs.truststore()).password(TestCerts.PASSWORD).build();
+  }
+
+  @BeforeEach
+  void cluster() throws Exception {
+    memberRuntime = TaskRuntime.builder().build();
+    member = ClusterNode.start(settings(17902, "member"), new ClusterMember(memberRuntime, ContextPolicy.NARROWEST));
+    ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(memberRuntime, InterpreterBackend.NAME))
+        .configure(1, 0);
+    caller = TaskRuntime.builder().build();
+    ClusterBackend.register(caller, settings(17901, "caller"), null);
+    ctx = PythonContexts.builder(caller).build();
+    ctx.eval("python", SCRIPT);
+    ClusterBackend b = backend();
+    waitFor("the member's capacity", () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
+  }
+
+  @AfterEach
+  void stop() {
+    if (ctx != null) {
+      ctx.close(true);
+    }
+    if (caller != null) {
+      caller.close();
+    }
+    if (member != null) {
+      member.close();
+    }
+    if (memberRuntime != null) {
+      memberRuntime.close();
+    }
+  }
+
+  private ClusterBackend backend() {
+    return (ClusterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(caller, ClusterBackend.NAME);
+  }
+
+  private Task submit(String fn, Object arg, Duration timeout) throws Exception {
+    String payload = ctx.getBindings("python").getMember("payload")
+        .execute(ctx.getBindings("python").getMember(fn), arg).asString();
+    return caller.submit(new TaskSpec(fn, ClusterBackend.NAME, 0, timeout, java.util.List.of(), false,
+        new RemoteBody(payload, null, ContextPolicy.NARROWEST)));
+  }
+
+  static void waitFor(String what, BooleanSupplier cond) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!cond.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void aCallRunsOnTheMemberAndItsResultOrErrorComesBack() throws Exception {
+    Task ok = submit("spin", 0.01, null);
+    assertTrue(ok.await(Duration.ofSeconds(120)), "the call came back");
+    assertEquals(TaskState.SUCCEEDED, ok.state(), String.valueOf(ok.error()));
+    assertTrue(ctx.eval("python", "r.decode_result").execute(ok.result()).asInt() > 0);
+    assertEquals(1, memberRuntime.metrics().snapshot().values().stream()
+        .mapToLong(io.makeparallel.metrics.Metrics.Entry::completed).sum(), "it ran on the member");
+
+    Task bad = submit("boom", 7, null);
+    assertTrue(bad.await(Duration.ofSeconds(60)));
+    RemoteError e = assertInstanceOf(RemoteError.class, bad.error());
+    assertEquals("builtins.ValueError", e.typeName());
+    assertEquals("bad 7", ctx.eval("python", "lambda t, d: str(r.rebuild_error(t, d))")
+        .execute(e.typeName(), e.payload()).asString());
+    Loopback.assertNoSocketOutsideLoopback();
+  }
+
+  @Test
+  void aTimeoutStopsTheCallOnTheMember() throws Exception {
+    Task t = submit("spin", 600.0, Duration.ofSeconds(3));
+    assertTrue(t.await(Duration.ofSeconds(60)));
+    assertEquals(TaskState.TIMED_OUT, t.state());
+    waitFor("the member's worker to be stopped", () -> memberRuntime.activeCount() == 0);
+    // The member's one worker is free again: the next call runs at once.
+    Task next = submit("spin", 0.01, null);
+    assertTrue(next.await(Duration.ofSeconds(60)));
+    assertEquals(TaskState.SUCCEEDED, next.state(), String.valueOf(next.error()));
+  }
+
+  @Test
+  void aMemberThatLeavesFailsItsCallWithWorkerLost() throws Exception {
+    Task t = submit("spin", 600.0, null);
+    waitFor("the call to run on the member", () -> memberRuntime.activeCount() == 1);
+    long t0 = System.nanoTime();
+    member.close();
+    member = null;
+    assertTrue(t.await(Duration.ofSeconds(30)), "resolved within the failure detection time and a bound");
+    assertEquals(TaskState.FAILED, t.state());
+    assertInstanceOf(WorkerLostException.class, t.error());
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
+    waitFor("no capacity left", () -> backend().capacities().isEmpty());
+  }
+}
