@@ -13,7 +13,7 @@ from typing import Any, Concatenate, Literal, NamedTuple, Protocol, Self, TypedD
 __version__: str
 __all__: list[str]
 
-type _Backend = Literal["threads", "interpreters"]
+type _Backend = Literal["threads", "interpreters", "cluster"]
 
 # ---- errors (API.md section 8) ----------------------------------------------------------------
 
@@ -23,6 +23,7 @@ class TaskTimeoutError(MakeParallelError, TimeoutError): ...
 class DependencyError(MakeParallelError): ...
 class ShutdownError(MakeParallelError): ...
 class MemoryLimitError(MakeParallelError): ...
+class WorkerLostError(MakeParallelError): ...
 
 class TaskError(MakeParallelError):
     type_name: str | None

@@ -166,7 +166,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
     if progress not in (True, False, "force"):
         raise ValueError("progress must be True, False or 'force', got %r" % (progress,))
     sender = None
-    if backend == "interpreters":
+    if backend in ("interpreters", "cluster"):
         from . import _remote, _ship
         _remote.check_task(func)
         try:
@@ -174,8 +174,9 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         except Exception:
             _remote.check_shippable(func, "func")  # raises the TypeError that names the culprit
             raise
-        sender = _remote.ChunkSender(func, _run_chunk_timed, shipped, None if on_error != "raise" else True)
-        workers = max_workers or _remote.configured_size()
+        sender = _remote.ChunkSender(func, _run_chunk_timed, shipped, None if on_error != "raise" else True,
+                                     backend)
+        workers = max_workers or _remote.configured_size(backend)
     else:
         workers = max_workers or control.threadPoolSize()
     try:

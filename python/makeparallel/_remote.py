@@ -112,9 +112,10 @@ class ChunkSender:
     worker cannot import.
     """
 
-    __slots__ = ("func", "prefix", "runner", "shipped", "on_fail")
+    __slots__ = ("func", "prefix", "runner", "shipped", "on_fail", "backend")
 
-    def __init__(self, func, runner, shipped, on_fail):
+    def __init__(self, func, runner, shipped, on_fail, backend="interpreters"):
+        self.backend = backend
         self.func = func
         self.prefix = _ship.dumps(list(sys.path))
         self.runner = runner
@@ -135,7 +136,7 @@ class ChunkSender:
         # caller could clear, so it runs its items in one batch.
         call = (self.runner, (self.shipped, items, start, None, self.on_fail), {}, 0)
         payload = (self.prefix + pickle.dumps(call, _ship.PROTOCOL)).decode("latin-1")
-        return _submit.submit_remote(payload, None, name, opts, None, timeout)
+        return _submit.submit_remote(payload, None, name, opts, None, timeout, self.backend)
 
 
 def _item_not_shippable(fn, chunk, start, exc):
@@ -152,8 +153,8 @@ def _item_not_shippable(fn, chunk, start, exc):
 
 
 
-def configured_size():
-    n = control.poolSize("interpreters")
+def configured_size(backend="interpreters"):
+    n = control.poolSize(backend)
     return n if n is not None and n > 0 else control.cpuCount()
 
 

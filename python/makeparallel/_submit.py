@@ -1,8 +1,8 @@
 """Turns a Python call into a Java task: the one path every launcher takes.
 
 A decorated call lands in Java in two hops: ``_launchers`` -> this module -> the Java ``Bridge``
-(``submit`` for the threads backend, ``submitRemote`` for interpreters; ``_remote`` only
-pickles the call). Options cross as one typed ``SubmitOptions`` made by :func:`options`.
+(``submit`` for the threads backend, ``submitRemote`` for interpreters, ``submitCluster`` for
+the cluster, which carries the same pickled call; ``_remote`` only pickles the call). Options cross as one typed ``SubmitOptions`` made by :func:`options`.
 """
 
 import threading
@@ -11,7 +11,7 @@ from . import _validate
 from ._bridge import bridge, check, fault_error
 from ._handle import AsyncHandle, _Boxed
 
-BACKENDS = ("threads", "interpreters")
+BACKENDS = ("threads", "interpreters", "cluster")
 
 _defaults = {"backend": None}
 _defaults_lock = threading.Lock()
@@ -146,12 +146,15 @@ def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=Non
         return AsyncHandle(host, name, None, timeout)
     from . import _remote
     payload, prepare = _remote.encode_call(fn, args, kwargs, deps, retries)
-    return submit_remote(payload, prepare, name, opts, dep_hosts, timeout)
+    return submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend)
 
 
-def submit_remote(payload, prepare, name, opts, dep_hosts, timeout):
-    """The handle of a call for the interpreters backend: its pickle ``payload``, or ``prepare``
-    that pickles it once the dependencies' results are in."""
+def submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend="interpreters"):
+    """The handle of a call for the interpreters or cluster backend: its pickle ``payload``, or
+    ``prepare`` that pickles it once the dependencies' results are in."""
     from ._remote import decode_result
-    host = check(bridge.submitRemote(payload, prepare, opts, dep_hosts))
+    if backend == "cluster":
+        host = check(bridge.submitCluster(payload, prepare, opts, dep_hosts))
+    else:
+        host = check(bridge.submitRemote(payload, prepare, opts, dep_hosts))
     return AsyncHandle(host, name, decode_result, timeout)

@@ -4,7 +4,7 @@ import concurrent.futures
 
 __all__ = [
     "MakeParallelError", "TaskCancelledError", "TaskTimeoutError", "DependencyError",
-    "ShutdownError", "MemoryLimitError", "TaskError",
+    "ShutdownError", "MemoryLimitError", "TaskError", "WorkerLostError",
 ]
 
 
@@ -32,6 +32,10 @@ class MemoryLimitError(MakeParallelError):
     """System memory stayed above the configured limit for the allowed wait."""
 
 
+class WorkerLostError(MakeParallelError):
+    """The cluster member running the task left, crashed or stopped answering."""
+
+
 class TaskError(MakeParallelError):
     """An error from a worker interpreter that could not be rebuilt with its own type.
 
@@ -49,7 +53,7 @@ class TaskError(MakeParallelError):
 # to the exception raised here; unknown kinds are MakeParallelError.
 _BY_KIND = {cls.__name__: cls for cls in (
     MakeParallelError, TaskCancelledError, TaskTimeoutError, DependencyError, ShutdownError,
-    MemoryLimitError, TaskError, ValueError, TypeError, RuntimeError, PermissionError, KeyboardInterrupt)}
+    MemoryLimitError, TaskError, WorkerLostError, ValueError, TypeError, RuntimeError, PermissionError, KeyboardInterrupt)}
 
 
 def by_kind(kind):

@@ -18,6 +18,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotException;
+import io.makeparallel.cluster.ClusterSettings;
 import org.graalvm.polyglot.Value;
 
 /**
@@ -134,6 +135,39 @@ public final class Bridge {
       return fault(e);
     }
     return submitBody(new RemoteBody(payload, p, policy), InterpreterBackend.NAME, options, deps);
+  }
+
+  /**
+   * Submits a pickled call to the cluster backend, joining the cluster the environment names
+   * ({@code MAKEPARALLEL_CLUSTER*}, the client's for a warm daemon's run) at first use. This
+   * process runs calls too, never with more than this context's permissions.
+   *
+   * @param payload the pickled call, or null when {@code prepare} builds it at run time
+   * @param prepare a callable of this context returning the payload (for dependencies), or null
+   */
+  @HostAccess.Export
+  public Object submitCluster(String payload, Value prepare, SubmitOptions options, Value deps) {
+    Value p = prepare == null || prepare.isNull() ? null : prepare;
+    try {
+      joinCluster();
+    } catch (RuntimeException e) {
+      return fault(e);
+    }
+    return submitBody(new RemoteBody(payload, p, policy), ClusterBackend.NAME, options, deps);
+  }
+
+  private void joinCluster() {
+    synchronized (runtime) {
+      if (!runtime.hasBackend(ClusterBackend.NAME)) {
+        ClusterSettings s = ClusterSettings.fromEnvironment(policy.variables != null ? policy.variables : System.getenv());
+        if (s == null) {
+          throw new IllegalArgumentException("backend='cluster' needs a cluster to join: set MAKEPARALLEL_CLUSTER "
+              + "(its name), MAKEPARALLEL_CLUSTER_BIND, MAKEPARALLEL_CLUSTER_PEERS, MAKEPARALLEL_CLUSTER_KEYSTORE, "
+              + "MAKEPARALLEL_CLUSTER_TRUSTSTORE and MAKEPARALLEL_CLUSTER_PASSWORD");
+        }
+        ClusterBackend.register(runtime, s, policy);
+      }
+    }
   }
 
   /**
@@ -259,6 +293,6 @@ public final class Bridge {
   }
 
   static String backendFrom(String setting) {
-    return InterpreterBackend.NAME.equals(setting) ? InterpreterBackend.NAME : "threads";
+    return InterpreterBackend.NAME.equals(setting) || ClusterBackend.NAME.equals(setting) ? setting : "threads";
   }
 }

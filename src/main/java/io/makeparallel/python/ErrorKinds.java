@@ -6,6 +6,7 @@ import io.makeparallel.MemoryLimitException;
 import io.makeparallel.ShutdownException;
 import io.makeparallel.TaskCancelledException;
 import io.makeparallel.TaskTimeoutException;
+import io.makeparallel.WorkerLostException;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +29,8 @@ final class ErrorKinds {
       Map.entry(TaskTimeoutException.class, "TaskTimeoutError"),
       Map.entry(TaskCancelledException.class, "TaskCancelledError"),
       Map.entry(ShutdownException.class, "ShutdownError"),
-      Map.entry(MemoryLimitException.class, "MemoryLimitError"));
+      Map.entry(MemoryLimitException.class, "MemoryLimitError"),
+      Map.entry(WorkerLostException.class, "WorkerLostError"));
 
   private ErrorKinds() {}
 

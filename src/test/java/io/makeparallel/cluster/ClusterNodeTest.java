@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -58,19 +57,12 @@ class ClusterNodeTest {
     return r -> r.reply(Carrier.DONE, new StringBuilder(r.text()).reverse() + "@" + who, null, 0);
   }
 
-  static void waitFor(String what, BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!cond.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-      Thread.sleep(50);
-    }
-  }
 
   @Test
   void twoMembersFormATlsClusterAndAnswerEachOthersRequests() throws Exception {
     ClusterNode a = start(tls(17801, "m1", certs.truststore()).build(), echo("a"));
     ClusterNode b = start(tls(17802, "m2", certs.truststore()).build(), echo("b"));
-    waitFor("both members in both views", () -> a.members().size() == 2 && b.members().size() == 2);
+    Loopback.waitFor("both members in both views", 30, () -> a.members().size() == 2 && b.members().size() == 2);
     assertEquals(List.of("127.0.0.1:17801", "127.0.0.1:17802"), a.members().stream().sorted().toList());
 
     Carrier r = a.send(b.name(), Carrier.run(a.name(), "t1", 1, 0, "\u00e9abc"), Duration.ofSeconds(20))

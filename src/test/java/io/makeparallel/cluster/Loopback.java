@@ -43,6 +43,16 @@ public final class Loopback {
     assertEquals(List.of(), outside, "sockets bound outside loopback");
   }
 
+  /** Polls {@code cond} every 50 ms; fails naming {@code what} after {@code seconds}. */
+  public static void waitFor(String what, int seconds, java.util.function.BooleanSupplier cond)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+    while (!cond.getAsBoolean()) {
+      org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+      Thread.sleep(50);
+    }
+  }
+
   /** /proc/net address hex (IPv4: one little-endian word; IPv6: four of them) is loopback. */
   static boolean loopback(String hex) {
     if (hex.length() == 8) {

@@ -34,7 +34,7 @@ class BridgeSurfaceTest {
   private static final Map<String, Set<String>> BINDINGS = new LinkedHashMap<>();
 
   static {
-    BINDINGS.put("makeparallel.bridge", Set.of("submit", "submitRemote", "options", "newGroup",
+    BINDINGS.put("makeparallel.bridge", Set.of("submit", "submitRemote", "submitCluster", "options", "newGroup",
         "currentTaskId", "reportProgress", "currentCancelled", "activeCount", "defaultBackend"));
     BINDINGS.put("makeparallel.control", Set.of("setMaxConcurrent", "configureMemory",
         "configureThreadPool", "configureInterpreters", "threadPoolSize", "liveThreads", "poolSize",

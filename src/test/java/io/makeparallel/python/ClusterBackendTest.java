@@ -16,7 +16,6 @@ import io.makeparallel.task.TaskState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.graalvm.polyglot.Context;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +79,7 @@ class ClusterBackendTest {
     ctx = PythonContexts.builder(caller).build();
     ctx.eval("python", SCRIPT);
     ClusterBackend b = backend();
-    waitFor("the member's capacity", () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
+    Loopback.waitFor("the member's capacity", 60, () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
   }
 
   @AfterEach
@@ -110,13 +109,6 @@ class ClusterBackendTest {
         new RemoteBody(payload, null, ContextPolicy.NARROWEST)));
   }
 
-  static void waitFor(String what, BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!cond.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-      Thread.sleep(50);
-    }
-  }
 
   @Test
   void aCallRunsOnTheMemberAndItsResultOrErrorComesBack() throws Exception {
@@ -141,7 +133,7 @@ class ClusterBackendTest {
     Task t = submit("spin", 600.0, Duration.ofSeconds(3));
     assertTrue(t.await(Duration.ofSeconds(60)));
     assertEquals(TaskState.TIMED_OUT, t.state());
-    waitFor("the member's worker to be stopped", () -> memberRuntime.activeCount() == 0);
+    Loopback.waitFor("the member's worker to be stopped", 60, () -> memberRuntime.activeCount() == 0);
     // The member's one worker is free again: the next call runs at once.
     Task next = submit("spin", 0.01, null);
     assertTrue(next.await(Duration.ofSeconds(60)));
@@ -151,7 +143,7 @@ class ClusterBackendTest {
   @Test
   void aMemberThatLeavesFailsItsCallWithWorkerLost() throws Exception {
     Task t = submit("spin", 600.0, null);
-    waitFor("the call to run on the member", () -> memberRuntime.activeCount() == 1);
+    Loopback.waitFor("the call to run on the member", 60, () -> memberRuntime.activeCount() == 1);
     long t0 = System.nanoTime();
     member.close();
     member = null;
@@ -159,6 +151,6 @@ class ClusterBackendTest {
     assertEquals(TaskState.FAILED, t.state());
     assertInstanceOf(WorkerLostException.class, t.error());
     assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
-    waitFor("no capacity left", () -> backend().capacities().isEmpty());
+    Loopback.waitFor("no capacity left", 60, () -> backend().capacities().isEmpty());
   }
 }

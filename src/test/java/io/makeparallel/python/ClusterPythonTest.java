@@ -1,0 +1,103 @@
+package io.makeparallel.python;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.cluster.ClusterNode;
+import io.makeparallel.cluster.ClusterSettings;
+import io.makeparallel.cluster.Loopback;
+import io.makeparallel.cluster.TestCerts;
+import io.makeparallel.metrics.Metrics;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.graalvm.polyglot.Context;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code backend="cluster"} from Python, unchanged API: a script whose context has the
+ * cluster's settings in its environment joins at its first cluster call and spreads a map over
+ * its own worker interpreters and another member's; errors and timeouts come back as on
+ * {@code interpreters}. In a loopback-only network namespace.
+ */
+@Tag("cluster")
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ClusterPythonTest {
+  @TempDir
+  static Path certDir;
+  static TestCerts certs;
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    Loopback.requireNamespace();
+    certs = TestCerts.make(certDir, "caller", "member");
+  }
+
+  private static final String SCRIPT = """
+      import time
+      import makeparallel as mp
+
+      def spin(x):
+          end = time.time() + 0.3
+          while time.time() < end:
+              pass
+          return x * x
+
+      @mp.parallel(backend="cluster")
+      def fails(x):
+          raise KeyError(x)
+
+      @mp.parallel(backend="cluster", timeout=2)
+      def forever():
+          while True:
+              pass
+
+      def run():
+          out = []
+          out.append(mp.parallel_map(spin, range(12), backend="cluster") == [x * x for x in range(12)])
+          try:
+              fails("k").get(timeout=120)
+              out.append("no error")
+          except KeyError as e:
+              out.append(e.args == ("k",))
+          t0 = time.time()
+          try:
+              forever().get(timeout=120)
+              out.append("no timeout")
+          except mp.TaskTimeoutError:
+              out.append(time.time() - t0 < 60)
+          out.append(mp.errors.by_kind("WorkerLostError") is mp.WorkerLostError)
+          return out
+      """;
+
+  @Test
+  void aScriptSpreadsItsWorkOverTheClusterWithTheSameApi() throws Exception {
+    try (TaskRuntime memberRuntime = TaskRuntime.builder().build();
+        ClusterNode member = ClusterNode.start(ClusterSettings.builder().name("py").bind("127.0.0.1:17952")
+            .peers("127.0.0.1:17951").keystore(certs.keystore("member")).truststore(certs.truststore())
+            .password(TestCerts.PASSWORD).build(), new ClusterMember(memberRuntime, ContextPolicy.NARROWEST));
+        TaskRuntime caller = TaskRuntime.builder().build()) {
+      Map<String, String> env = Map.of("MAKEPARALLEL_CLUSTER", "py", "MAKEPARALLEL_CLUSTER_BIND", "127.0.0.1:17951",
+          "MAKEPARALLEL_CLUSTER_PEERS", "127.0.0.1:17952",
+          "MAKEPARALLEL_CLUSTER_KEYSTORE", certs.keystore("caller").toString(),
+          "MAKEPARALLEL_CLUSTER_TRUSTSTORE", certs.truststore().toString(),
+          "MAKEPARALLEL_CLUSTER_PASSWORD", TestCerts.PASSWORD);
+      try (Context ctx = PythonContexts.builder(caller).environment(env).build()) {
+        ctx.eval("python", SCRIPT);
+        // The caller joins at the first cluster call; wait until it sees the member's capacity.
+        ctx.eval("python", "mp.parallel(backend='cluster')(spin)(1).get(timeout=120)");
+        ClusterBackend b = (ClusterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(caller, ClusterBackend.NAME);
+        Loopback.waitFor("the caller to see the member", 60, () -> b.capacities().containsKey(member.name()));
+        assertEquals("[True, True, True, True]", ctx.eval("python", "str(run())").asString());
+      }
+      long onMember = memberRuntime.metrics().snapshot().values().stream().mapToLong(Metrics.Entry::completed).sum();
+      assertTrue(onMember >= 1, "the other member ran part of the work: " + onMember);
+      Loopback.assertNoSocketOutsideLoopback();
+    }
+  }
+}
