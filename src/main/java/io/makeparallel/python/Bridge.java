@@ -140,7 +140,8 @@ public final class Bridge {
   /**
    * Submits a pickled call to the cluster backend, joining the cluster the environment names
    * ({@code MAKEPARALLEL_CLUSTER*}, the client's for a warm daemon's run) at first use. This
-   * process runs calls too, never with more than this context's permissions.
+   * process runs calls too: its own with this context's permissions, other members' with none of
+   * file writes, subprocesses and environment.
    *
    * @param payload the pickled call, or null when {@code prepare} builds it at run time
    * @param prepare a callable of this context returning the payload (for dependencies), or null
@@ -165,7 +166,7 @@ public final class Bridge {
               + "(its name), MAKEPARALLEL_CLUSTER_BIND, MAKEPARALLEL_CLUSTER_PEERS, MAKEPARALLEL_CLUSTER_KEYSTORE, "
               + "MAKEPARALLEL_CLUSTER_TRUSTSTORE and MAKEPARALLEL_CLUSTER_PASSWORD");
         }
-        ClusterBackend.register(runtime, s, policy);
+        ClusterBackend.register(runtime, s, true);
       }
     }
   }

@@ -51,6 +51,8 @@ final class ClusterBackend implements Backend {
 
   private final ClusterNode node;
   private final TaskRuntime memberRuntime;
+  /** This process's member (runs calls of this process and of others), or null. */
+  private final ClusterMember local;
   private final WorkerPool pool;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition slotsChanged = lock.newCondition();
@@ -63,14 +65,16 @@ final class ClusterBackend implements Backend {
   private final Map<Task, String> runningOn = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private ClusterBackend(ClusterSettings settings, ContextPolicy localCeiling) {
-    this.memberRuntime = localCeiling == null ? null : TaskRuntime.builder().build();
+  private ClusterBackend(ClusterSettings settings, boolean runsCalls) {
+    this.memberRuntime = runsCalls ? TaskRuntime.builder().build() : null;
+    // Other members' calls get no file writes, subprocesses or environment here.
+    this.local = runsCalls ? new ClusterMember(memberRuntime, ContextPolicy.NARROWEST) : null;
     ClusterNode n;
     try {
-      n = ClusterNode.start(settings, memberRuntime == null
+      n = ClusterNode.start(settings, local == null
           ? r -> r.reply(r.kind() == Carrier.CAPACITY ? Carrier.CAPACITY_IS : Carrier.REFUSED, null,
               "this member runs no tasks", 0)
-          : new ClusterMember(memberRuntime, localCeiling));
+          : local);
     } catch (RuntimeException | Error e) {
       if (memberRuntime != null) {
         memberRuntime.close();
@@ -108,11 +112,12 @@ final class ClusterBackend implements Backend {
 
   /**
    * Makes the backend available on {@code runtime} under {@value #NAME}, joining the cluster of
-   * {@code settings} at first use; this process runs calls too, with at most {@code
-   * localCeiling}'s permissions, unless it is null.
+   * {@code settings} at first use; with {@code runsCalls} this process is a member that runs
+   * calls too (its own with their submitter's permissions, other members' with none of file
+   * writes, subprocesses and environment).
    */
-  static void register(TaskRuntime runtime, ClusterSettings settings, ContextPolicy localCeiling) {
-    RuntimeAccess.get().registerBackend(runtime, NAME, rt -> new ClusterBackend(settings, localCeiling));
+  static void register(TaskRuntime runtime, ClusterSettings settings, boolean runsCalls) {
+    RuntimeAccess.get().registerBackend(runtime, NAME, rt -> new ClusterBackend(settings, runsCalls));
   }
 
   ClusterNode node() {
@@ -206,7 +211,9 @@ final class ClusterBackend implements Backend {
 
   private void cancelRemote(Task task) {
     String member = runningOn.get(task);
-    if (member != null) {
+    if (member != null && local != null && member.equals(node.name())) {
+      local.cancelLocal(Carrier.cancel(node.name(), task.id(), 1));
+    } else if (member != null) {
       node.send(member, Carrier.cancel(node.name(), task.id(), 1), Duration.ofSeconds(10))
           .whenComplete((r, e) -> {
             if (e != null) {
@@ -236,8 +243,16 @@ final class ClusterBackend implements Backend {
       runningOn.put(task, member);
       Duration deadline = task.timeout() == null ? NO_DEADLINE
           : task.timeout().plus(node.settings().failureTimeout().multipliedBy(2)).plusSeconds(30);
-      CompletableFuture<Carrier> reply = node.send(member,
-          Carrier.run(node.name(), task.id(), 1, ClusterMember.bits(policy), call), deadline);
+      Carrier request = Carrier.run(node.name(), task.id(), 1, ClusterMember.bits(policy), call);
+      if (local != null && member.equals(node.name())) {
+        try {
+          return outcome(task, member, local.runLocal(request, policy));
+        } finally {
+          runningOn.remove(task);
+          release(member);
+        }
+      }
+      CompletableFuture<Carrier> reply = node.send(member, request, deadline);
       pending.put(reply, member);
       try {
         if (!node.members().contains(member)) {

@@ -17,9 +17,11 @@ import org.apache.logging.log4j.Logger;
  * send on this member's own worker interpreters ({@code interpreters} backend of {@link
  * #runtime}), cancels them on request, and tells its capacity.
  *
- * <p>A call runs with the permissions of this member's {@code ceiling} narrowed to those the
- * submitting context had (the request's permission bits): never more than either. Host access
- * and runtime control never cross the network.
+ * <p>A call from another member runs with the permissions of this member's {@code ceiling}
+ * narrowed to those the submitting context had (the request's permission bits): never more than
+ * either. Host access and runtime control never cross the network. A call of this process's own
+ * ({@link #runLocal}) never touches the network and runs with exactly its submitter's policy, as
+ * on {@code interpreters}.
  *
  * <p>Thread-safe: requests arrive on many threads; each RUN blocks its thread until the call ends.
  */
@@ -32,8 +34,10 @@ final class ClusterMember implements CarrierHandler {
 
   private final TaskRuntime runtime;
   private final ContextPolicy ceiling;
-  /** Calls running here, by caller/task#attempt, for cancel requests. */
+  /** Calls of other members running here, by caller/task#attempt, for their cancel requests. */
   private final Map<String, Task> running = new ConcurrentHashMap<>();
+  /** This process's own calls running here, by task#attempt. */
+  private final Map<String, Task> runningLocal = new ConcurrentHashMap<>();
   private final Map<Integer, ContextPolicy> policies = new ConcurrentHashMap<>();
 
   ClusterMember(TaskRuntime runtime, ContextPolicy ceiling) {
@@ -65,8 +69,8 @@ final class ClusterMember implements CarrierHandler {
   public Carrier handle(Carrier request) {
     try {
       return switch (request.kind()) {
-        case Carrier.RUN -> run(request);
-        case Carrier.CANCEL -> cancel(request);
+        case Carrier.RUN -> run(request, policyFor(request.permissions()), running);
+        case Carrier.CANCEL -> cancel(request, running);
         case Carrier.CAPACITY -> request.reply(Carrier.CAPACITY_IS, null, null, capacity());
         default -> request.reply(Carrier.REFUSED, null, "unknown request kind " + request.kind(), 0);
       };
@@ -80,12 +84,25 @@ final class ClusterMember implements CarrierHandler {
     return c.caller() + "/" + c.task() + "#" + c.attempt();
   }
 
-  private Carrier run(Carrier request) {
+  /**
+   * Runs a call of this process (no network) with exactly {@code policy}, its submitter's;
+   * blocks until it ends and answers as a member would.
+   */
+  Carrier runLocal(Carrier request, ContextPolicy policy) {
+    return run(request, policy, runningLocal);
+  }
+
+  /** Cancels a call of this process's that {@link #runLocal} is running. */
+  void cancelLocal(Carrier request) {
+    cancel(request, runningLocal);
+  }
+
+  private Carrier run(Carrier request, ContextPolicy policy, Map<String, Task> running) {
     String key = key(request);
     Task task;
     try {
       task = runtime.submit(TaskSpec.of("cluster:" + key, InterpreterBackend.NAME,
-          new RemoteBody(request.text(), null, policyFor(request.permissions()))));
+          new RemoteBody(request.text(), null, policy)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return request.reply(Carrier.REFUSED, null, "member is stopping", 0);
@@ -123,7 +140,7 @@ final class ClusterMember implements CarrierHandler {
     return request.reply(Carrier.REFUSED, null, String.valueOf(err), 0);
   }
 
-  private Carrier cancel(Carrier request) {
+  private static Carrier cancel(Carrier request, Map<String, Task> running) {
     Task t = running.get(key(request));
     boolean stopped = t != null && t.cancel();
     return request.reply(Carrier.CANCELLED, null, stopped ? "stopped" : "not running here", 0);

@@ -45,6 +45,10 @@ class ClusterBackendTest {
           while time.time() < end:
               n += 1
           return n
+      def write(path):
+          with open(path, "w") as f:
+              f.write("escaped")
+          return "wrote"
       def payload(fn, *args):
           return r.encode_call(fn, args, {}, (), 0)[0]
       """;
@@ -75,7 +79,7 @@ class ClusterBackendTest {
     ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(memberRuntime, InterpreterBackend.NAME))
         .configure(1, 0);
     caller = TaskRuntime.builder().build();
-    ClusterBackend.register(caller, settings(17901, "caller"), null);
+    ClusterBackend.register(caller, settings(17901, "caller"), false);
     ctx = PythonContexts.builder(caller).build();
     ctx.eval("python", SCRIPT);
     ClusterBackend b = backend();
@@ -103,10 +107,26 @@ class ClusterBackendTest {
   }
 
   private Task submit(String fn, Object arg, Duration timeout) throws Exception {
+    return submit(fn, arg, timeout, ContextPolicy.NARROWEST);
+  }
+
+  private Task submit(String fn, Object arg, Duration timeout, ContextPolicy policy) throws Exception {
     String payload = ctx.getBindings("python").getMember("payload")
         .execute(ctx.getBindings("python").getMember(fn), arg).asString();
     return caller.submit(new TaskSpec(fn, ClusterBackend.NAME, 0, timeout, java.util.List.of(), false,
-        new RemoteBody(payload, null, ContextPolicy.NARROWEST)));
+        new RemoteBody(payload, null, policy)));
+  }
+
+  @Test
+  void anotherMembersCallGetsNoMoreThanTheMembersCeilingWhateverItAsksFor() throws Exception {
+    Path marker = certDir.resolve("escaped-" + System.nanoTime());
+    ContextPolicy wide = new ContextPolicy(false, true, true, true, true, java.util.List.of(), null);
+    assertEquals(ClusterMember.FILE_WRITES | ClusterMember.PROCESSES | ClusterMember.ENVIRONMENT
+        | ClusterMember.DIAGNOSTICS, ClusterMember.bits(wide));
+    Task t = submit("write", marker.toString(), null, wide);
+    assertTrue(t.await(Duration.ofSeconds(120)));
+    assertEquals(TaskState.FAILED, t.state(), "the write was refused on the member: " + t.result());
+    assertTrue(!java.nio.file.Files.exists(marker), "no file was written");
   }
 
 
