@@ -27,6 +27,8 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
   public static final int RUN = 1;
   public static final int CANCEL = 2;
   public static final int CAPACITY = 3;
+  /** Answered by the node itself, not its handler: the members it counts. */
+  public static final int MEMBERS = 4;
   /** Replies. */
   public static final int DONE = 10;
   public static final int FAILED = 11;
@@ -34,6 +36,7 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
   public static final int EXITED = 13;
   public static final int CAPACITY_IS = 14;
   public static final int REFUSED = 15;
+  public static final int MEMBERS_ARE = 16;
 
   private final int kind;
   private final String caller;
@@ -70,6 +73,10 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
 
   public static Carrier capacity() {
     return new Carrier(CAPACITY, null, null, 0, 0, null, null, 0);
+  }
+
+  static Carrier members() {
+    return new Carrier(MEMBERS, null, null, 0, 0, null, null, 0);
   }
 
   /** The reply to this request. */
@@ -113,6 +120,9 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
   /** Runs on the member the request was sent to: its handler answers. */
   @Override
   public Carrier apply(EmbeddedCacheManager manager) {
+    if (kind == MEMBERS) {
+      return reply(MEMBERS_ARE, null, ClusterNode.memberList(manager), 0);
+    }
     CarrierHandler h = ClusterNode.handlerOf(manager);
     if (h == null) {
       return reply(REFUSED, null, "this member runs no makeparallel tasks", 0);

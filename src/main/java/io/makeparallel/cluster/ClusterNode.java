@@ -8,6 +8,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
@@ -40,14 +42,23 @@ public final class ClusterNode implements AutoCloseable {
   private static final Map<String, CarrierHandler> HANDLERS = new ConcurrentHashMap<>();
 
   private final ClusterSettings settings;
-  private final DefaultCacheManager manager;
+  /** The running membership; replaced when this member finds itself left out and rejoins. */
+  private volatile DefaultCacheManager manager;
   private final CarrierHandler handler;
   private final List<Consumer<Set<String>>> viewListeners = new CopyOnWriteArrayList<>();
+  /** Checks that the coordinator still counts this member in (see {@link #checkMembership}). */
+  private final ScheduledExecutorService watch;
+  private int misses;
+  private volatile boolean closed;
 
-  private ClusterNode(ClusterSettings settings, DefaultCacheManager manager, CarrierHandler handler) {
+  private ClusterNode(ClusterSettings settings, CarrierHandler handler) {
     this.settings = settings;
-    this.manager = manager;
     this.handler = handler;
+    this.watch = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "makeparallel-cluster-watch");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /**
@@ -58,27 +69,88 @@ public final class ClusterNode implements AutoCloseable {
    *     (nothing is left running)
    */
   public static ClusterNode start(ClusterSettings settings, CarrierHandler handler) {
+    if (HANDLERS.putIfAbsent(settings.nodeName(), handler) != null) {
+      throw new IllegalStateException("this process is already member " + settings.nodeName());
+    }
+    ClusterNode node = new ClusterNode(settings, handler);
+    try {
+      node.join();
+    } catch (RuntimeException | Error e) {
+      node.close();
+      throw e;
+    }
+    long every = Math.max(1000, settings.failureTimeout().toMillis());
+    node.watch.scheduleWithFixedDelay(node::checkMembership, every, every, TimeUnit.MILLISECONDS);
+    LOG.info("joined cluster {} as {}: members {}", settings.name(), settings.nodeName(), node.members());
+    return node;
+  }
+
+  /** Starts a cache manager on the configured stack, checks it, and makes it this node's. */
+  private void join() {
     GlobalConfigurationBuilder g = GlobalConfigurationBuilder.defaultClusteredBuilder();
     g.transport().clusterName(settings.name()).nodeName(settings.nodeName())
         .addProperty(JGroupsTransport.CONFIGURATION_XML, JGroupsStack.xml(settings));
     g.serialization().addContextInitializer(new Carrier.Schema());
     g.jmx().disable();
-    if (HANDLERS.putIfAbsent(settings.nodeName(), handler) != null) {
-      throw new IllegalStateException("this process is already member " + settings.nodeName());
-    }
     DefaultCacheManager m = new DefaultCacheManager(g.build(), false);
-    ClusterNode node = new ClusterNode(settings, m, handler);
-    try {
-      m.start();
-      JGroupsTransport t = (JGroupsTransport) GlobalComponentRegistry.componentOf(m, Transport.class);
-      JGroupsStack.verify(t.getChannel(), settings);
-      m.addListener(node.new ViewWatcher());
-    } catch (RuntimeException | Error e) {
-      node.close();
-      throw e;
+    manager = m;
+    m.start();
+    JGroupsTransport t = (JGroupsTransport) GlobalComponentRegistry.componentOf(m, Transport.class);
+    JGroupsStack.verify(t.getChannel(), settings);
+    m.addListener(new ViewWatcher());
+  }
+
+  /**
+   * A member that froze (or was cut off) and came back may still believe it is in the view of a
+   * coordinator that has long excluded it; JGroups does not merge that case (one coordinator).
+   * So a member that is not the coordinator asks the coordinator for its members now and then,
+   * and rejoins when it is not among them or the coordinator misses two answers. Calls of other
+   * members running here then end: their callers counted them lost already.
+   */
+  private void checkMembership() {
+    DefaultCacheManager m = manager;
+    if (closed || m.isCoordinator()) {
+      misses = 0;
+      return;
     }
-    LOG.info("joined cluster {} as {}: members {}", settings.name(), settings.nodeName(), node.members());
-    return node;
+    String coordinator = String.valueOf(m.getCoordinator());
+    String why = null;
+    try {
+      Carrier r = send(coordinator, Carrier.members(), settings.failureTimeout())
+          .get(settings.failureTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+      if (r.kind() == Carrier.MEMBERS_ARE && !List.of(r.detail().split(",")).contains(name())) {
+        why = "the coordinator " + coordinator + " does not count it in";
+      }
+      misses = 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (Exception e) {
+      if (++misses >= 2) {
+        why = "the coordinator " + coordinator + " did not answer twice (" + e + ")";
+      }
+    }
+    if (why != null && !closed) {
+      LOG.warn("cluster member {} rejoins: {}", name(), why);
+      misses = 0;
+      try {
+        m.stop();
+        join();
+        Set<String> now = new java.util.LinkedHashSet<>(members());
+        viewListeners.forEach(l -> l.accept(now));
+      } catch (RuntimeException e) {
+        LOG.error("cluster member {} could not rejoin: {}", settings.nodeName(), e.toString());
+      }
+    }
+  }
+
+  /** The members this node's manager lists, as a MEMBERS request's answer. */
+  static String memberList(EmbeddedCacheManager manager) {
+    List<String> names = new ArrayList<>();
+    for (Address a : manager.getMembers()) {
+      names.add(String.valueOf(a));
+    }
+    return String.join(",", names);
   }
 
   static CarrierHandler handlerOf(EmbeddedCacheManager manager) {
@@ -148,8 +220,13 @@ public final class ClusterNode implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    watch.shutdownNow();
     try {
-      manager.stop();
+      DefaultCacheManager m = manager;
+      if (m != null) {
+        m.stop();
+      }
     } finally {
       HANDLERS.remove(settings.nodeName(), handler);
     }

@@ -39,6 +39,7 @@ public final class ClusterSettings {
   private final String password;
   private final boolean plaintext;
   private final Duration failureTimeout;
+  private final boolean runsCalls;
 
   private ClusterSettings(Builder b) {
     if (b.name == null || !NAME.matcher(b.name).matches()) {
@@ -62,6 +63,7 @@ public final class ClusterSettings {
     this.peers = List.copyOf(b.peers);
     this.plaintext = b.plaintext;
     this.failureTimeout = b.failureTimeout;
+    this.runsCalls = b.runsCalls;
     if (plaintext) {
       if (!bind.getAddress().isLoopbackAddress() || !peers.stream().allMatch(p -> p.getAddress().isLoopbackAddress())) {
         throw new IllegalArgumentException("cluster plaintext is allowed only on loopback addresses, got bind "
@@ -87,7 +89,7 @@ public final class ClusterSettings {
   /**
    * The settings the environment gives ({@code MAKEPARALLEL_CLUSTER} and its
    * {@code _BIND}, {@code _PEERS}, {@code _KEYSTORE}, {@code _TRUSTSTORE}, {@code _PASSWORD},
-   * {@code _FAILURE_TIMEOUT} (seconds) and {@code _PLAINTEXT=1}), or null when
+   * {@code _FAILURE_TIMEOUT} (seconds), {@code _PLAINTEXT=1} and {@code _LOCAL=0}), or null when
    * {@code MAKEPARALLEL_CLUSTER} is unset or empty.
    */
   public static ClusterSettings fromEnvironment(Map<String, String> env) {
@@ -121,6 +123,14 @@ public final class ClusterSettings {
       }
     }
     b.plaintext("1".equals(env.get("MAKEPARALLEL_CLUSTER_PLAINTEXT")));
+    String local = env.get("MAKEPARALLEL_CLUSTER_LOCAL");
+    if (local != null && !local.isBlank()) {
+      switch (local.trim()) {
+        case "0", "no", "false", "off" -> b.runsCalls(false);
+        case "1", "yes", "true", "on" -> b.runsCalls(true);
+        default -> throw new IllegalArgumentException("MAKEPARALLEL_CLUSTER_LOCAL must be 0 or 1, got " + quote(local));
+      }
+    }
     return b.build();
   }
 
@@ -142,6 +152,11 @@ public final class ClusterSettings {
 
   public Duration failureTimeout() {
     return failureTimeout;
+  }
+
+  /** Whether this process runs calls too (its own and other members'); default true. */
+  public boolean runsCalls() {
+    return runsCalls;
   }
 
   Path keystore() {
@@ -233,6 +248,7 @@ public final class ClusterSettings {
     private String password;
     private boolean plaintext;
     private Duration failureTimeout = DEFAULT_FAILURE_TIMEOUT;
+    private boolean runsCalls = true;
 
     private Builder() {}
 
@@ -281,6 +297,12 @@ public final class ClusterSettings {
 
     public Builder failureTimeout(Duration d) {
       this.failureTimeout = d;
+      return this;
+    }
+
+    /** Whether this process runs calls too; false leaves them all to the other members. */
+    public Builder runsCalls(boolean runsCalls) {
+      this.runsCalls = runsCalls;
       return this;
     }
 

@@ -166,7 +166,7 @@ public final class Bridge {
               + "(its name), MAKEPARALLEL_CLUSTER_BIND, MAKEPARALLEL_CLUSTER_PEERS, MAKEPARALLEL_CLUSTER_KEYSTORE, "
               + "MAKEPARALLEL_CLUSTER_TRUSTSTORE and MAKEPARALLEL_CLUSTER_PASSWORD");
         }
-        ClusterBackend.register(runtime, s, true);
+        ClusterBackend.register(runtime, s, s.runsCalls());
       }
     }
   }

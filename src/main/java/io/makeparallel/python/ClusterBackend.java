@@ -61,6 +61,11 @@ final class ClusterBackend implements Backend {
   private final Map<String, Integer> busy = new HashMap<>();
   /** Calls awaiting a reply, with the member each went to (for the membership backup). */
   private final Map<CompletableFuture<Carrier>, String> pending = new ConcurrentHashMap<>();
+  /**
+   * Calls given up as lost on a member that may still run them (it froze, or the network
+   * split): cancelled there as soon as it is in the view again.
+   */
+  private final Map<String, java.util.List<Carrier>> abandoned = new ConcurrentHashMap<>();
   /** The member running each task's call, for cancel requests. */
   private final Map<Task, String> runningOn = new ConcurrentHashMap<>();
   private volatile boolean closed;
@@ -102,6 +107,9 @@ final class ClusterBackend implements Backend {
       }
     });
     try {
+      if (local != null) {
+        node.onViewChange(local::viewChanged);
+      }
       node.onViewChange(this::viewChanged);
       viewChanged(Set.copyOf(node.members()));
     } catch (RuntimeException | Error e) {
@@ -144,6 +152,15 @@ final class ClusterBackend implements Backend {
         f.completeExceptionally(new WorkerLostException("cluster member " + m + " left"));
       }
     });
+    for (String m : members) {
+      java.util.List<Carrier> stale = abandoned.remove(m);
+      if (stale != null) {
+        for (Carrier c : stale) {
+          LOG.info("cancelling abandoned task {} on {}, which is back", c.task(), m);
+          node.send(m, c, Duration.ofSeconds(10));
+        }
+      }
+    }
     Map<String, Integer> found = new LinkedHashMap<>();
     for (String m : members) {
       try {
@@ -223,6 +240,15 @@ final class ClusterBackend implements Backend {
     }
   }
 
+  /** Remembers a call given up on {@code member}; cancels it now if the member is in the view. */
+  private void abandon(String member, Carrier cancel) {
+    if (node.members().contains(member)) {
+      node.send(member, cancel, Duration.ofSeconds(10));
+    } else {
+      abandoned.computeIfAbsent(member, m -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(cancel);
+    }
+  }
+
   /** Runs calls for the dispatching threads: sends one to a member and waits for its reply. */
   private final class Dispatcher implements CallRunner {
     @Override
@@ -263,6 +289,7 @@ final class ClusterBackend implements Backend {
         Thread.currentThread().interrupt();
         return null;
       } catch (ExecutionException e) {
+        abandon(member, Carrier.cancel(node.name(), task.id(), 1));
         Throwable cause = e.getCause() instanceof WorkerLostException ? e.getCause() : e;
         throw new TaskFailure(cause instanceof WorkerLostException w ? w : new WorkerLostException(
             "cluster member " + member + " was lost running task " + task.id() + ": " + e.getCause(), e.getCause()));

@@ -80,6 +80,20 @@ final class ClusterMember implements CarrierHandler {
     }
   }
 
+  /**
+   * After a change of membership: calls of members that left are cancelled, as nobody waits
+   * for them any more (a caller that crashed or froze; one that comes back sees its calls lost).
+   */
+  void viewChanged(java.util.Set<String> members) {
+    running.forEach((key, task) -> {
+      String caller = key.substring(0, key.indexOf('/'));
+      if (!members.contains(caller)) {
+        LOG.info("cancelling {}: its caller left the cluster", key);
+        task.cancel();
+      }
+    });
+  }
+
   private static String key(Carrier c) {
     return c.caller() + "/" + c.task() + "#" + c.attempt();
   }

@@ -1,0 +1,200 @@
+package io.makeparallel.python;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.makeparallel.TaskRuntime;
+import io.makeparallel.WorkerLostException;
+import io.makeparallel.cluster.ClusterSettings;
+import io.makeparallel.cluster.Loopback;
+import io.makeparallel.cluster.TestCerts;
+import io.makeparallel.internal.RuntimeAccess;
+import io.makeparallel.task.Task;
+import io.makeparallel.task.TaskSpec;
+import io.makeparallel.task.TaskState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.graalvm.polyglot.Context;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Member processes started with {@code ./makeparallel member}, as a user starts them on other
+ * machines, serving a caller in this JVM (which runs no calls itself): a rogue process is kept
+ * out, a frozen member's call fails over as lost and is cancelled when it comes back, a member
+ * killed with -9 fails its call within the failure-detection time, and SIGTERM leaves cleanly
+ * with exit status 0. In a loopback-only network namespace; every process is stopped at the end.
+ */
+@Tag("cluster")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ClusterProcessTest {
+  private static final String SCRIPT = """
+      import time, makeparallel._remote as r
+      def spin(seconds):
+          end = time.time() + seconds
+          while time.time() < end:
+              pass
+          return seconds
+      def payload(fn, *args):
+          return r.encode_call(fn, args, {}, (), 0)[0]
+      """;
+  private static final String PEERS = "127.0.0.1:18100,127.0.0.1:18101,127.0.0.1:18102";
+
+  @TempDir
+  static Path dir;
+  static TestCerts certs;
+  static final List<Process> processes = new ArrayList<>();
+  static Process m1;
+  static Process m2;
+  static Process rogue;
+  static TaskRuntime caller;
+  static Context ctx;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Loopback.requireNamespace();
+    certs = TestCerts.make(dir, "caller", "m1", "m2");
+    m1 = member("m1", 18101, "--keystore", certs.keystore("m1").toString(), "--truststore", certs.truststore().toString());
+    m2 = member("m2", 18102, "--keystore", certs.keystore("m2").toString(), "--truststore", certs.truststore().toString());
+    rogue = member("rogue", 18103, "--plaintext");
+    caller = TaskRuntime.builder().build();
+    ClusterBackend.register(caller, ClusterSettings.builder().name("proc").bind("127.0.0.1:18100").peers(PEERS)
+        .keystore(certs.keystore("caller")).truststore(certs.truststore()).password(TestCerts.PASSWORD)
+        .failureTimeout(Duration.ofSeconds(2)).build(), false);
+    ctx = PythonContexts.builder(caller).build();
+    ctx.eval("python", SCRIPT);
+    for (String m : List.of("m1", "m2", "rogue")) {
+      Loopback.waitFor(m + " to start", 180, () -> log(m).contains("worker interpreters"));
+    }
+    Loopback.waitFor("both members' capacity", 60, () -> backend().capacities().size() == 2);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (ctx != null) {
+      ctx.close(true);
+    }
+    if (caller != null) {
+      caller.close();
+    }
+    for (Process p : processes) {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Process member(String name, int port, String... tls) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(PythonTestSupport.repo().resolve("makeparallel").toString(), "member",
+        "--cluster", "proc", "--bind", "127.0.0.1:" + port, "--peers", PEERS, "--workers", "1",
+        "--failure-timeout", "2"));
+    cmd.addAll(List.of(tls));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+        .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile());
+    pb.environment().putAll(Map.of("MAKEPARALLEL_CLUSTER_PASSWORD", TestCerts.PASSWORD, "MAKEPARALLEL_DAEMON", "0",
+        "MAKEPARALLEL_QUIET", "1"));
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  static String log(String name) {
+    try {
+      return Files.readString(dir.resolve(name + ".err"));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static ClusterBackend backend() {
+    return (ClusterBackend) RuntimeAccess.get().backend(caller, ClusterBackend.NAME);
+  }
+
+  private static Task spin(double seconds) throws Exception {
+    String payload = ctx.getBindings("python").getMember("payload")
+        .execute(ctx.getBindings("python").getMember("spin"), seconds).asString();
+    return caller.submit(TaskSpec.of("spin", ClusterBackend.NAME, new RemoteBody(payload, null, ContextPolicy.NARROWEST)));
+  }
+
+  private static String memberOf(int port) {
+    return "127.0.0.1:" + port;
+  }
+
+  @Test
+  @Order(1)
+  void membersServeCallsAndARoguePeerIsKeptOut() throws Exception {
+    assertEquals(Map.of(memberOf(18101), 1, memberOf(18102), 1), backend().capacities());
+    List<Task> tasks = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      tasks.add(spin(0.05));
+    }
+    for (Task t : tasks) {
+      assertTrue(t.await(Duration.ofSeconds(120)));
+      assertEquals(TaskState.SUCCEEDED, t.state(), String.valueOf(t.error()));
+    }
+    assertFalse(backend().node().members().contains(memberOf(18103)), "the plaintext process is not a member");
+    assertFalse(log("m1").contains(memberOf(18103)), log("m1"));
+    assertTrue(log("rogue").contains("PLAINTEXT"), log("rogue"));
+    Loopback.assertNoSocketOutsideLoopback();
+  }
+
+  @Test
+  @Order(2)
+  void aFrozenMembersCallIsLostAndCancelledWhenItComesBack() throws Exception {
+    List<Task> running = List.of(spin(600), spin(600));
+    Thread.sleep(2000); // both members run one each
+    new ProcessBuilder("kill", "-STOP", Long.toString(m2.pid())).start().waitFor();
+    long t0 = System.nanoTime();
+    Loopback.waitFor("a call to fail as lost", 60, () -> running.stream().anyMatch(Task::isDone));
+    Task lost = running.stream().filter(Task::isDone).findFirst().orElseThrow();
+    assertInstanceOf(WorkerLostException.class, lost.error());
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "within the failure detection and a bound");
+    new ProcessBuilder("kill", "-CONT", Long.toString(m2.pid())).start().waitFor();
+    Loopback.waitFor("the member to be back", 120, () -> backend().capacities().containsKey(memberOf(18102)));
+    // Its abandoned call was cancelled there: its one worker takes a new call at once.
+    running.forEach(Task::cancel);
+    Task next = spin(0.05);
+    assertTrue(next.await(Duration.ofSeconds(60)), "m2's worker is free again");
+    assertEquals(TaskState.SUCCEEDED, next.state(), String.valueOf(next.error()));
+  }
+
+  @Test
+  @Order(3)
+  void aMemberKilledWithSigkillFailsItsCallsWithinTheFailureDetectionTime() throws Exception {
+    Loopback.waitFor("both members free", 60, () -> backend().capacities().size() == 2);
+    List<Task> running = List.of(spin(600), spin(600));
+    Thread.sleep(2000);
+    m1.destroyForcibly();
+    long t0 = System.nanoTime();
+    Loopback.waitFor("the killed member's call to fail", 60, () -> running.stream().anyMatch(Task::isDone));
+    Task lost = running.stream().filter(Task::isDone).findFirst().orElseThrow();
+    assertInstanceOf(WorkerLostException.class, lost.error());
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
+    running.forEach(Task::cancel);
+  }
+
+  @Test
+  @Order(4)
+  void sigtermLeavesTheClusterCleanlyWithStatusZero() throws Exception {
+    new ProcessBuilder("kill", "-TERM", Long.toString(m2.pid())).start().waitFor();
+    assertTrue(m2.waitFor(60, TimeUnit.SECONDS), "the member exits");
+    assertEquals(0, m2.exitValue(), log("m2"));
+    assertTrue(log("m2").contains("leaving the cluster"), log("m2"));
+    Loopback.waitFor("the caller to see it leave", 30, () -> backend().capacities().isEmpty());
+  }
+}
