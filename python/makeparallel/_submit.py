@@ -146,15 +146,16 @@ def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=Non
         return AsyncHandle(host, name, None, timeout)
     from . import _remote
     payload, prepare = _remote.encode_call(fn, args, kwargs, deps, retries)
-    return submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend)
+    return submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend, retries)
 
 
-def submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend="interpreters"):
+def submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend="interpreters", retries=0):
     """The handle of a call for the interpreters or cluster backend: its pickle ``payload``, or
-    ``prepare`` that pickles it once the dependencies' results are in."""
+    ``prepare`` that pickles it once the dependencies' results are in. On the cluster a task
+    with ``retries`` also runs again on another member when its member is lost."""
     from ._remote import decode_result
     if backend == "cluster":
-        host = check(bridge.submitCluster(payload, prepare, opts, dep_hosts))
+        host = check(bridge.submitCluster(payload, prepare, opts, dep_hosts, retries))
     else:
         host = check(bridge.submitRemote(payload, prepare, opts, dep_hosts))
     return AsyncHandle(host, name, decode_result, timeout)

@@ -220,6 +220,9 @@ public final class ClusterNode implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     watch.shutdownNow();
     try {

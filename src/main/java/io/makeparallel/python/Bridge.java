@@ -145,16 +145,22 @@ public final class Bridge {
    *
    * @param payload the pickled call, or null when {@code prepare} builds it at run time
    * @param prepare a callable of this context returning the payload (for dependencies), or null
+   * @param retries the task's {@code retries}: it may also run again on another member when the
+   *     member running it is lost (at least once)
    */
   @HostAccess.Export
-  public Object submitCluster(String payload, Value prepare, SubmitOptions options, Value deps) {
+  public Object submitCluster(String payload, Value prepare, SubmitOptions options, Value deps, int retries) {
     Value p = prepare == null || prepare.isNull() ? null : prepare;
     try {
       joinCluster();
     } catch (RuntimeException e) {
       return fault(e);
     }
-    return submitBody(new RemoteBody(payload, p, policy), ClusterBackend.NAME, options, deps);
+    try {
+      return submitBody(new RemoteBody(payload, p, policy, retries), ClusterBackend.NAME, options, deps);
+    } catch (IllegalArgumentException e) {
+      return fault(e);
+    }
   }
 
   private void joinCluster() {

@@ -12,10 +12,12 @@ interface CallRunner {
 
   /**
    * Runs {@code call} with at most the permissions of {@code policy} (the submitter's); returns
-   * the pickled result, or null if the task was cancelled first.
+   * the pickled result, or null if the task was cancelled first. {@code retriesOnLoss}: how many
+   * times the call may run again elsewhere when the worker running it is lost (a cluster member;
+   * the task was marked retryable, so running it twice is allowed).
    *
    * @throws TaskFailure with a {@link RemoteError} when the call raised, or the runtime's own
    *     exception (cancelled, the worker exited, the member was lost)
    */
-  Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure;
+  Object execute(Task task, String call, ContextPolicy policy, int retriesOnLoss) throws TaskFailure;
 }

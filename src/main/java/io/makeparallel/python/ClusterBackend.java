@@ -66,9 +66,24 @@ final class ClusterBackend implements Backend {
    * split): cancelled there as soon as it is in the view again.
    */
   private final Map<String, java.util.List<Carrier>> abandoned = new ConcurrentHashMap<>();
-  /** The member running each task's call, for cancel requests. */
-  private final Map<Task, String> runningOn = new ConcurrentHashMap<>();
+  /** Where each task's call runs now, for cancel requests. */
+  private final Map<Task, Placement> runningOn = new ConcurrentHashMap<>();
   private volatile boolean closed;
+
+  private record Placement(String member, int attempt) {}
+
+  /** An attempt whose member was lost. */
+  private static final class LostAttempt extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String member;
+    final transient WorkerLostException error;
+
+    LostAttempt(String member, WorkerLostException error) {
+      super(null, null, false, false);
+      this.member = member;
+      this.error = error;
+    }
+  }
 
   private ClusterBackend(ClusterSettings settings, boolean runsCalls) {
     this.memberRuntime = runsCalls ? TaskRuntime.builder().build() : null;
@@ -227,16 +242,43 @@ final class ClusterBackend implements Backend {
   }
 
   private void cancelRemote(Task task) {
-    String member = runningOn.get(task);
-    if (member != null && local != null && member.equals(node.name())) {
-      local.cancelLocal(Carrier.cancel(node.name(), task.id(), 1));
-    } else if (member != null) {
-      node.send(member, Carrier.cancel(node.name(), task.id(), 1), Duration.ofSeconds(10))
+    Placement at = runningOn.get(task);
+    if (at == null) {
+      return;
+    }
+    String member = at.member();
+    Carrier cancel = Carrier.cancel(node.name(), task.id(), at.attempt());
+    if (local != null && member.equals(node.name())) {
+      local.cancelLocal(cancel);
+    } else {
+      node.send(member, cancel, Duration.ofSeconds(10))
           .whenComplete((r, e) -> {
             if (e != null) {
               LOG.debug("cancel of task {} on {}: {}", task.id(), member, e.toString());
             }
           });
+    }
+  }
+
+  /**
+   * Before a retry: waits (bounded by the failure detection time) until the view no longer
+   * counts {@code member}, so the retry goes elsewhere rather than to the member just lost.
+   */
+  private void awaitGone(String member) {
+    long deadline = System.nanoTime() + node.settings().failureTimeout().multipliedBy(2).plusSeconds(5).toNanos();
+    lock.lock();
+    try {
+      while (capacity.containsKey(member) && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        slotsChanged.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -252,7 +294,23 @@ final class ClusterBackend implements Backend {
   /** Runs calls for the dispatching threads: sends one to a member and waits for its reply. */
   private final class Dispatcher implements CallRunner {
     @Override
-    public Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure {
+    public Object execute(Task task, String call, ContextPolicy policy, int retriesOnLoss) throws TaskFailure {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return attempt(task, call, policy, attempt);
+        } catch (LostAttempt lost) {
+          if (attempt > retriesOnLoss || task.isCancelRequested()) {
+            throw new TaskFailure(lost.error);
+          }
+          LOG.info("task {} is run again (attempt {} of {}): {}", task.id(), attempt + 1, retriesOnLoss + 1,
+              lost.error.getMessage());
+          awaitGone(lost.member);
+        }
+      }
+    }
+
+    /** One attempt on one member; a lost member is a {@link LostAttempt}, to be retried or not. */
+    private Object attempt(Task task, String call, ContextPolicy policy, int attempt) throws TaskFailure, LostAttempt {
       String member;
       try {
         member = acquire();
@@ -266,10 +324,10 @@ final class ClusterBackend implements Backend {
         }
         return null;
       }
-      runningOn.put(task, member);
+      runningOn.put(task, new Placement(member, attempt));
       Duration deadline = task.timeout() == null ? NO_DEADLINE
           : task.timeout().plus(node.settings().failureTimeout().multipliedBy(2)).plusSeconds(30);
-      Carrier request = Carrier.run(node.name(), task.id(), 1, ClusterMember.bits(policy), call);
+      Carrier request = Carrier.run(node.name(), task.id(), attempt, ClusterMember.bits(policy), call);
       if (local != null && member.equals(node.name())) {
         try {
           return outcome(task, member, local.runLocal(request, policy));
@@ -289,9 +347,10 @@ final class ClusterBackend implements Backend {
         Thread.currentThread().interrupt();
         return null;
       } catch (ExecutionException e) {
-        abandon(member, Carrier.cancel(node.name(), task.id(), 1));
-        Throwable cause = e.getCause() instanceof WorkerLostException ? e.getCause() : e;
-        throw new TaskFailure(cause instanceof WorkerLostException w ? w : new WorkerLostException(
+        // It may still run there (frozen, cut off): cancelled there once it is back. A late
+        // reply of this attempt finds its future completed and is dropped.
+        abandon(member, Carrier.cancel(node.name(), task.id(), attempt));
+        throw new LostAttempt(member, e.getCause() instanceof WorkerLostException w ? w : new WorkerLostException(
             "cluster member " + member + " was lost running task " + task.id() + ": " + e.getCause(), e.getCause()));
       } finally {
         pending.remove(reply);

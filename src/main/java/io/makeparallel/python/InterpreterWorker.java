@@ -117,7 +117,7 @@ final class InterpreterWorker implements CallRunner {
    * pickled result or throws a {@link TaskFailure}.
    */
   @Override
-  public Object execute(Task task, String call, ContextPolicy policy) throws TaskFailure {
+  public Object execute(Task task, String call, ContextPolicy policy, int retriesOnLoss) throws TaskFailure {
     if (task.isCancelRequested()) {
       return null;
     }

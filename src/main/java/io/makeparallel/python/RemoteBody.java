@@ -17,11 +17,24 @@ final class RemoteBody implements TaskBody {
   private final String payload;
   private final Value prepare;
   private final ContextPolicy policy;
+  private final int retriesOnLoss;
 
   RemoteBody(String payload, Value prepare, ContextPolicy policy) {
+    this(payload, prepare, policy, 0);
+  }
+
+  /**
+   * @param retriesOnLoss times the call may run again when its worker is lost (a cluster
+   *     member): the task's {@code retries}, which mark it as allowed to run more than once
+   */
+  RemoteBody(String payload, Value prepare, ContextPolicy policy, int retriesOnLoss) {
+    if (retriesOnLoss < 0) {
+      throw new IllegalArgumentException("retries must be >= 0, got " + retriesOnLoss);
+    }
     this.payload = payload;
     this.prepare = prepare;
     this.policy = java.util.Objects.requireNonNull(policy, "policy");
+    this.retriesOnLoss = retriesOnLoss;
   }
 
   @Override
@@ -42,6 +55,6 @@ final class RemoteBody implements TaskBody {
     if (task.isCancelRequested()) {
       return null;
     }
-    return runner.execute(task, call, policy);
+    return runner.execute(task, call, policy, retriesOnLoss);
   }
 }

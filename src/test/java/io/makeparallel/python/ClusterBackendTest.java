@@ -64,11 +64,11 @@ class ClusterBackendTest {
   @BeforeAll
   static void certificates() throws Exception {
     Loopback.requireNamespace();
-    certs = TestCerts.make(certDir, "caller", "member");
+    certs = TestCerts.make(certDir, "caller", "member", "member2");
   }
 
   static ClusterSettings settings(int port, String who) {
-    return ClusterSettings.builder().name("bt").bind("127.0.0.1:" + port).peers("127.0.0.1:17901,127.0.0.1:17902")
+    return ClusterSettings.builder().name("bt").bind("127.0.0.1:" + port).peers("127.0.0.1:17901,127.0.0.1:17902,127.0.0.1:17903")
         .keystore(certs.keystore(who)).truststore(certs.truststore()).password(TestCerts.PASSWORD).build();
   }
 
@@ -111,10 +111,35 @@ class ClusterBackendTest {
   }
 
   private Task submit(String fn, Object arg, Duration timeout, ContextPolicy policy) throws Exception {
+    return submit(fn, arg, timeout, policy, 0);
+  }
+
+  private Task submit(String fn, Object arg, Duration timeout, ContextPolicy policy, int retries) throws Exception {
     String payload = ctx.getBindings("python").getMember("payload")
         .execute(ctx.getBindings("python").getMember(fn), arg).asString();
     return caller.submit(new TaskSpec(fn, ClusterBackend.NAME, 0, timeout, java.util.List.of(), false,
-        new RemoteBody(payload, null, policy)));
+        new RemoteBody(payload, null, policy, retries)));
+  }
+
+  @Test
+  void aRetryableCallRunsAgainOnAnotherMemberWhenItsMemberIsLost() throws Exception {
+    try (TaskRuntime secondRuntime = TaskRuntime.builder().build();
+        ClusterNode second = ClusterNode.start(settings(17903, "member2"),
+            new ClusterMember(secondRuntime, ContextPolicy.NARROWEST))) {
+      ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(secondRuntime, InterpreterBackend.NAME))
+          .configure(1, 0);
+      Loopback.waitFor("both members' capacity", 60, () -> backend().capacities().size() == 2);
+      Task t = submit("spin", 6.0, null, ContextPolicy.NARROWEST, 1);
+      Loopback.waitFor("the call to run", 60, () -> memberRuntime.activeCount() + secondRuntime.activeCount() == 1);
+      if (memberRuntime.activeCount() == 1) {
+        member.close();
+        member = null;
+      } else {
+        second.close();
+      }
+      assertTrue(t.await(Duration.ofSeconds(90)), "the second attempt ends");
+      assertEquals(TaskState.SUCCEEDED, t.state(), "run again on the other member: " + t.error());
+    }
   }
 
   @Test
