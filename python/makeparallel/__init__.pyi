@@ -6,6 +6,7 @@
 # Names starting with "_" are stub-only helper types (they do not exist at runtime; do not
 # import them). Python 3.12 syntax (PEP 695 type parameters): GraalPy 25.0.3 is Python 3.12.
 import concurrent.futures
+import os
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Concatenate, Literal, NamedTuple, Protocol, Self, TypedDict, overload
@@ -242,8 +243,20 @@ class _ThreadPoolInfo(TypedDict):
     live_interpreters: int
 
 def get_thread_pool_info() -> _ThreadPoolInfo: ...
+class _ClusterSettings(TypedDict, total=False):
+    name: str
+    bind: str
+    peers: str | list[str] | tuple[str, ...]
+    keystore: str | os.PathLike[str]
+    truststore: str | os.PathLike[str]
+    password: str
+    failure_timeout: float
+    plaintext: bool
+    local: bool
+
 def configure(backend: _Backend | None = None, interpreters: int | None = None,
-              warmup: bool = False, max_tasks_per_worker: int | None = None) -> None: ...
+              warmup: bool = False, max_tasks_per_worker: int | None = None,
+              cluster: _ClusterSettings | None = None) -> None: ...
 def shutdown(timeout_secs: float = 30.0, cancel_pending: bool = False) -> bool: ...
 def reset_shutdown() -> None: ...
 def get_active_task_count() -> int: ...

@@ -108,14 +108,62 @@ def _configured_interpreters():
     return _remote.configured_size()
 
 
-def configure(backend=None, interpreters=None, warmup=False, max_tasks_per_worker=None):
+# configure(cluster=...)'s keys and the MAKEPARALLEL_CLUSTER* variables they stand for.
+_CLUSTER_KEYS = {
+    "name": "MAKEPARALLEL_CLUSTER", "bind": "MAKEPARALLEL_CLUSTER_BIND", "peers": "MAKEPARALLEL_CLUSTER_PEERS",
+    "keystore": "MAKEPARALLEL_CLUSTER_KEYSTORE", "truststore": "MAKEPARALLEL_CLUSTER_TRUSTSTORE",
+    "password": "MAKEPARALLEL_CLUSTER_PASSWORD", "failure_timeout": "MAKEPARALLEL_CLUSTER_FAILURE_TIMEOUT",
+    "plaintext": "MAKEPARALLEL_CLUSTER_PLAINTEXT", "local": "MAKEPARALLEL_CLUSTER_LOCAL",
+}
+
+
+def _cluster_settings(cluster):
+    """``configure(cluster=...)``'s dict as alternating variable names and values for the engine,
+    which checks the values themselves (ValueError naming the setting)."""
+    import os
+    if not isinstance(cluster, dict):
+        raise TypeError("cluster must be a dict of settings, got %s" % type(cluster).__name__)
+    out = []
+    for key, value in cluster.items():
+        if key not in _CLUSTER_KEYS:
+            raise ValueError("cluster has no setting %r; the settings are %s" % (key, ", ".join(_CLUSTER_KEYS)))
+        if key in ("plaintext", "local"):
+            if not isinstance(value, bool):
+                raise TypeError("cluster[%r] must be a bool, got %s" % (key, type(value).__name__))
+            text = "1" if value else "0"
+        elif key == "failure_timeout":
+            text = repr(_validate.seconds("cluster['failure_timeout']", value, allow_none=False))
+        elif key == "peers" and isinstance(value, (list, tuple)):
+            for p in value:
+                if not isinstance(p, str):
+                    raise TypeError("cluster['peers'] must hold HOST:PORT strings, got %s" % type(p).__name__)
+            text = ",".join(value)
+        elif key in ("keystore", "truststore") and isinstance(value, os.PathLike):
+            text = os.fspath(value)
+        elif isinstance(value, str):
+            text = value
+        else:
+            raise TypeError("cluster[%r] must be a str, got %s" % (key, type(value).__name__))
+        out += [_CLUSTER_KEYS[key], text]
+    for need in ("name", "bind"):
+        if need not in cluster:
+            raise ValueError("cluster needs a %r (the settings: name, bind, peers, and keystore, truststore "
+                             "and password, or plaintext=True on loopback)" % need)
+    return out
+
+
+def configure(backend=None, interpreters=None, warmup=False, max_tasks_per_worker=None, cluster=None):
     """Global defaults: ``backend``, the interpreters pool size (default: CPU count),
     ``warmup=True`` to create the worker interpreters now (in parallel), and
     ``max_tasks_per_worker`` to recycle a worker interpreter after that many tasks.
+    ``cluster={...}`` joins a cluster now for ``backend="cluster"`` (keys: name, bind, peers,
+    keystore, truststore, password, failure_timeout, plaintext, local; the environment's
+    ``MAKEPARALLEL_CLUSTER*`` variables otherwise).
     """
     # Everything is checked before anything changes, so a bad call leaves no trace.
     if backend is not None:
         resolve_backend(backend)
+    settings = _cluster_settings(cluster) if cluster is not None else None
     n = _validate.java_int("interpreters", interpreters, minimum=1, allow_none=True)
     r = _validate.java_int("max_tasks_per_worker", max_tasks_per_worker, minimum=1, allow_none=True)
     if not isinstance(warmup, bool):
@@ -124,6 +172,8 @@ def configure(backend=None, interpreters=None, warmup=False, max_tasks_per_worke
         # First: a context denied runtime control gets its PermissionError before any change.
         from . import _remote
         _remote.configure(n, r, warmup)
+    if settings is not None:
+        check(control.configureCluster(settings))
     if backend is not None:
         set_default_backend(backend)
 

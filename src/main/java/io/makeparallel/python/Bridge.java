@@ -163,18 +163,18 @@ public final class Bridge {
     }
   }
 
+  /** Joins the cluster the environment names unless this runtime uses one already. */
   private void joinCluster() {
-    synchronized (runtime) {
-      if (!runtime.hasBackend(ClusterBackend.NAME)) {
-        ClusterSettings s = ClusterSettings.fromEnvironment(policy.variables != null ? policy.variables : System.getenv());
-        if (s == null) {
-          throw new IllegalArgumentException("backend='cluster' needs a cluster to join: set MAKEPARALLEL_CLUSTER "
-              + "(its name), MAKEPARALLEL_CLUSTER_BIND, MAKEPARALLEL_CLUSTER_PEERS, MAKEPARALLEL_CLUSTER_KEYSTORE, "
-              + "MAKEPARALLEL_CLUSTER_TRUSTSTORE and MAKEPARALLEL_CLUSTER_PASSWORD");
-        }
-        ClusterBackend.register(runtime, s, s.runsCalls());
-      }
+    if (runtime.hasBackend(ClusterBackend.NAME)) {
+      return;
     }
+    ClusterSettings s = ClusterSettings.fromEnvironment(policy.variables != null ? policy.variables : System.getenv());
+    if (s == null) {
+      throw new IllegalArgumentException("backend='cluster' needs a cluster to join: configure(cluster={...}) or "
+          + "set MAKEPARALLEL_CLUSTER (its name), MAKEPARALLEL_CLUSTER_BIND, MAKEPARALLEL_CLUSTER_PEERS, "
+          + "MAKEPARALLEL_CLUSTER_KEYSTORE, MAKEPARALLEL_CLUSTER_TRUSTSTORE and MAKEPARALLEL_CLUSTER_PASSWORD");
+    }
+    ClusterBackend.join(runtime, s);
   }
 
   /**

@@ -48,6 +48,8 @@ final class ClusterBackend implements Backend {
   private static final Logger LOG = LogManager.getLogger(ClusterBackend.class);
   /** The longest a dispatched call without a timeout of its own may take. */
   private static final Duration NO_DEADLINE = Duration.ofDays(30);
+  /** Joins one at a time: a runtime joins one cluster, once. */
+  private static final Object JOIN_LOCK = new Object();
 
   private final ClusterNode node;
   private final TaskRuntime memberRuntime;
@@ -141,6 +143,28 @@ final class ClusterBackend implements Backend {
    */
   static void register(TaskRuntime runtime, ClusterSettings settings, boolean runsCalls) {
     RuntimeAccess.get().registerBackend(runtime, NAME, rt -> new ClusterBackend(settings, runsCalls));
+  }
+
+  /**
+   * Joins the cluster of {@code settings} now and makes it {@code runtime}'s {@value #NAME}
+   * backend, unless the runtime has one already (then false, and nothing is joined). A failed
+   * join registers nothing.
+   */
+  static boolean join(TaskRuntime runtime, ClusterSettings settings) {
+    synchronized (JOIN_LOCK) {
+      if (runtime.hasBackend(NAME)) {
+        return false;
+      }
+      ClusterBackend joined = new ClusterBackend(settings, settings.runsCalls());
+      java.util.concurrent.atomic.AtomicReference<ClusterBackend> first = new java.util.concurrent.atomic.AtomicReference<>(joined);
+      // The joined backend first; should it be closed and asked for again, a new one.
+      RuntimeAccess.get().registerBackend(runtime, NAME, rt -> {
+        ClusterBackend b = first.getAndSet(null);
+        return b != null ? b : new ClusterBackend(settings, settings.runsCalls());
+      });
+      RuntimeAccess.get().backend(runtime, NAME);
+      return true;
+    }
   }
 
   ClusterNode node() {

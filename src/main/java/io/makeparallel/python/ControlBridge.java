@@ -5,6 +5,7 @@ import io.makeparallel.internal.Backend;
 import io.makeparallel.internal.RuntimeAccess;
 import java.time.Duration;
 import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
 
 /**
  * The control concern of the bridge, the polyglot binding {@value #BINDING}: limits, pool sizes
@@ -90,6 +91,35 @@ public final class ControlBridge {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "KeyboardInterrupt|interrupted during warm-up";
+    } catch (RuntimeException e) {
+      return Bridge.fault(e);
+    }
+  }
+
+  /**
+   * Joins the cluster that {@code settings} describe (alternating names and values of the
+   * {@code MAKEPARALLEL_CLUSTER*} variables), now, for this runtime's {@code cluster} backend.
+   *
+   * @return null or a fault: ValueError for a bad setting or when the runtime uses a cluster
+   *     already, RuntimeError when joining failed
+   */
+  @HostAccess.Export
+  public String configureCluster(Value settings) {
+    String no = refused(policy, "cluster");
+    if (no != null) {
+      return no;
+    }
+    try {
+      java.util.Map<String, String> env = new java.util.HashMap<>();
+      for (long i = 0; i + 1 < settings.getArraySize(); i += 2) {
+        env.put(settings.getArrayElement(i).asString(), settings.getArrayElement(i + 1).asString());
+      }
+      io.makeparallel.cluster.ClusterSettings s = io.makeparallel.cluster.ClusterSettings.fromEnvironment(env);
+      if (s == null || !ClusterBackend.join(runtime, s)) {
+        return "ValueError|this runtime has joined a cluster already: configure(cluster=...) goes before its "
+            + "first cluster task";
+      }
+      return null;
     } catch (RuntimeException e) {
       return Bridge.fault(e);
     }

@@ -37,7 +37,7 @@ class BridgeSurfaceTest {
     BINDINGS.put("makeparallel.bridge", Set.of("submit", "submitRemote", "submitCluster", "options", "newGroup",
         "currentTaskId", "reportProgress", "currentCancelled", "activeCount", "defaultBackend"));
     BINDINGS.put("makeparallel.control", Set.of("setMaxConcurrent", "configureMemory",
-        "configureThreadPool", "configureInterpreters", "threadPoolSize", "liveThreads", "poolSize",
+        "configureThreadPool", "configureInterpreters", "configureCluster", "threadPoolSize", "liveThreads", "poolSize",
         "cpuCount", "setPriorityPaused", "shutdown", "resetShutdown"));
     BINDINGS.put("makeparallel.metrics", Set.of("metricNames", "metric", "resetMetrics",
         "recordMetric", "log"));

@@ -76,6 +76,39 @@ class ClusterPythonTest {
       """;
 
   @Test
+  void configureJoinsTheClusterItNamesAndLocalFalseLeavesTheCallsToTheOthers() throws Exception {
+    try (TaskRuntime memberRuntime = TaskRuntime.builder().build();
+        ClusterNode member = ClusterNode.start(ClusterSettings.builder().name("cfg").bind("127.0.0.1:17962")
+            .peers("127.0.0.1:17961").keystore(certs.keystore("member")).truststore(certs.truststore())
+            .password(TestCerts.PASSWORD).build(), new ClusterMember(memberRuntime, ContextPolicy.NARROWEST));
+        TaskRuntime caller = TaskRuntime.builder().build();
+        Context ctx = PythonContexts.builder(caller).allowRuntimeControl(true).build()) {
+      ctx.getBindings("python").putMember("ks", certs.keystore("caller").toString());
+      ctx.getBindings("python").putMember("ts", certs.truststore().toString());
+      ctx.getBindings("python").putMember("pw", TestCerts.PASSWORD);
+      String out = ctx.eval("python", """
+          import makeparallel as mp
+          settings = {"name": "cfg", "bind": "127.0.0.1:17961", "peers": ["127.0.0.1:17962"], "keystore": ks,
+                      "truststore": ts, "password": pw, "failure_timeout": 3, "local": False}
+          mp.configure(backend="cluster", cluster=settings)
+          def cube(x):
+              return x ** 3
+          r = mp.parallel(cube)(3).get(timeout=120)
+          try:
+              mp.configure(cluster=settings)
+              again = "joined twice"
+          except ValueError as e:
+              again = str(e)
+          "%s|%s" % (r, again)
+          """).asString();
+      assertTrue(out.startsWith("27|"), out);
+      assertTrue(out.contains("joined a cluster already"), out);
+      long onMember = memberRuntime.metrics().snapshot().values().stream().mapToLong(Metrics.Entry::completed).sum();
+      assertEquals(1, onMember, "local=False: the call ran on the other member");
+    }
+  }
+
+  @Test
   void aScriptSpreadsItsWorkOverTheClusterWithTheSameApi() throws Exception {
     try (TaskRuntime memberRuntime = TaskRuntime.builder().build();
         ClusterNode member = ClusterNode.start(ClusterSettings.builder().name("py").bind("127.0.0.1:17952")
