@@ -30,7 +30,7 @@ public final class TestCerts {
   }
 
   /** A member signed by a CA of its own ("rogue-ca"), trusting only that CA. */
-  void rogue(String name) throws IOException, InterruptedException {
+  public void rogue(String name) throws IOException, InterruptedException {
     if (!Files.exists(dir.resolve("rogue-ca.p12"))) {
       ca("rogue-ca", "rogue-trust.p12");
     }

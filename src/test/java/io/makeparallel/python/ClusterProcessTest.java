@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Member processes started with {@code ./makeparallel member}, as a user starts them on other
  * machines, serving a caller in this JVM (which runs no calls itself): a rogue process is kept
- * out, a frozen member's call fails over as lost and is cancelled when it comes back, a member
+ * out (no TLS; a certificate of another CA), a frozen member's call fails over as lost and is cancelled when it comes back, a member
  * killed with -9 fails its call within the failure-detection time, and SIGTERM leaves cleanly
  * with exit status 0. In a loopback-only network namespace; every process is stopped at the end.
  */
@@ -54,7 +54,7 @@ class ClusterProcessTest {
       def payload(fn, *args):
           return r.encode_call(fn, args, {}, (), 0)[0]
       """;
-  private static final String PEERS = "127.0.0.1:18100,127.0.0.1:18101,127.0.0.1:18102";
+  private static final String PEERS = "127.0.0.1:18100,127.0.0.1:18101,127.0.0.1:18102,127.0.0.1:18104";
 
   @TempDir
   static Path dir;
@@ -63,6 +63,7 @@ class ClusterProcessTest {
   static Process m1;
   static Process m2;
   static Process rogue;
+  static Process untrusted;
   static TaskRuntime caller;
   static Context ctx;
 
@@ -73,13 +74,16 @@ class ClusterProcessTest {
     m1 = member("m1", 18101, "--keystore", certs.keystore("m1").toString(), "--truststore", certs.truststore().toString());
     m2 = member("m2", 18102, "--keystore", certs.keystore("m2").toString(), "--truststore", certs.truststore().toString());
     rogue = member("rogue", 18103, "--plaintext");
+    certs.rogue("r1"); // signed by another CA; it trusts ours, so only its own certificate is foreign
+    untrusted = member("untrusted", 18104, "--keystore", certs.keystore("r1").toString(), "--truststore",
+        certs.truststore().toString());
     caller = TaskRuntime.builder().build();
     ClusterBackend.register(caller, ClusterSettings.builder().name("proc").bind("127.0.0.1:18100").peers(PEERS)
         .keystore(certs.keystore("caller")).truststore(certs.truststore()).password(TestCerts.PASSWORD)
         .failureTimeout(Duration.ofSeconds(2)).build(), false);
     ctx = PythonContexts.builder(caller).build();
     ctx.eval("python", SCRIPT);
-    for (String m : List.of("m1", "m2", "rogue")) {
+    for (String m : List.of("m1", "m2", "rogue", "untrusted")) {
       Loopback.waitFor(m + " to start", 180, () -> log(m).contains("worker interpreters"));
     }
     Loopback.waitFor("both members' capacity", 60, () -> backend().capacities().size() == 2);
@@ -148,7 +152,9 @@ class ClusterProcessTest {
       assertEquals(TaskState.SUCCEEDED, t.state(), String.valueOf(t.error()));
     }
     assertFalse(backend().node().members().contains(memberOf(18103)), "the plaintext process is not a member");
-    assertFalse(log("m1").contains(memberOf(18103)), log("m1"));
+    assertFalse(backend().node().members().contains(memberOf(18104)), "nor the one with a foreign certificate");
+    assertFalse(log("m1").contains(memberOf(18103)) || log("m1").contains(memberOf(18104)), log("m1"));
+    assertTrue(log("untrusted").contains("members [" + memberOf(18104) + "]"), log("untrusted"));
     assertTrue(log("rogue").contains("PLAINTEXT"), log("rogue"));
     Loopback.assertNoSocketOutsideLoopback();
   }
