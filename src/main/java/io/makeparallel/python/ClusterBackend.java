@@ -181,7 +181,8 @@ final class ClusterBackend implements Backend {
     }
   }
 
-  private void viewChanged(Set<String> members) {
+  /** Serialised: views arrive on the transport's notification threads, possibly at once. */
+  private synchronized void viewChanged(Set<String> members) {
     if (closed) {
       return;
     }

@@ -137,8 +137,14 @@ final class ScriptEnd {
     return out;
   }
 
-  /** Closes the worker interpreters normally: each lets its non-daemon threads finish first. */
+  /**
+   * Closes the worker interpreters normally (each lets its non-daemon threads finish first) and
+   * leaves the cluster the script joined, if any.
+   */
   private void closeWorkers() {
+    if (RuntimeAccess.get().existingBackend(runtime, ClusterBackend.NAME) != null) {
+      runtime.closeBackend(ClusterBackend.NAME, CLOSE_WAIT_MILLIS);
+    }
     if (RuntimeAccess.get().existingBackend(runtime, InterpreterBackend.NAME) == null) {
       return;
     }
