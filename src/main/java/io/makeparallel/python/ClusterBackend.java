@@ -61,6 +61,16 @@ final class ClusterBackend implements Backend {
   /** Per live member: its capacity, and calls of ours it is running. */
   private final Map<String, Integer> capacity = new LinkedHashMap<>();
   private final Map<String, Integer> busy = new HashMap<>();
+  /** Members of the view that told their capacity (0 included); the poller thread's alone. */
+  private final Map<String, Integer> told = new HashMap<>();
+  private volatile Set<String> view = Set.of();
+  /** Asks again for capacities that did not come (owned here, stopped at close). */
+  private final java.util.concurrent.ScheduledExecutorService poller =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "makeparallel-cluster-capacity");
+        t.setDaemon(true);
+        return t;
+      });
   /** Calls awaiting a reply, with the member each went to (for the membership backup). */
   private final Map<CompletableFuture<Carrier>, String> pending = new ConcurrentHashMap<>();
   /**
@@ -129,6 +139,7 @@ final class ClusterBackend implements Backend {
       }
       node.onViewChange(this::viewChanged);
       viewChanged(Set.copyOf(node.members()));
+      poller.scheduleWithFixedDelay(this::pollCapacities, 2, 2, TimeUnit.SECONDS);
     } catch (RuntimeException | Error e) {
       close(0);
       throw e;
@@ -181,11 +192,16 @@ final class ClusterBackend implements Backend {
     }
   }
 
-  /** Serialised: views arrive on the transport's notification threads, possibly at once. */
-  private synchronized void viewChanged(Set<String> members) {
+  /**
+   * A new view: members that left stop taking calls at once and the calls they ran fail; the
+   * capacity of new ones is asked for on the poller thread (never here: a view must not wait
+   * for the network).
+   */
+  private void viewChanged(Set<String> members) {
     if (closed) {
       return;
     }
+    view = Set.copyOf(members);
     // Calls on members that left fail now, whatever the transport says later.
     pending.forEach((f, m) -> {
       if (!members.contains(m)) {
@@ -201,26 +217,60 @@ final class ClusterBackend implements Backend {
         }
       }
     }
-    Map<String, Integer> found = new LinkedHashMap<>();
+    lock.lock();
+    try {
+      capacity.keySet().retainAll(members);
+      busy.keySet().retainAll(members);
+      slotsChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      poller.execute(this::pollCapacities);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // closed meanwhile
+    }
+  }
+
+  /**
+   * Asks the members of the view that have not told their capacity yet (new ones, and ones
+   * whose answer was lost or late: a loaded machine), and sizes the dispatching pool to the
+   * total. Runs on the poller thread only: after each view change and every two seconds.
+   */
+  private void pollCapacities() {
+    Set<String> members = view;
+    told.keySet().retainAll(members);
+    if (closed) {
+      return;
+    }
     for (String m : members) {
+      if (told.containsKey(m)) {
+        continue;
+      }
       try {
         Carrier r = node.send(m, Carrier.capacity(), Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
-        if (r.kind() == Carrier.CAPACITY_IS && r.number() > 0) {
-          found.put(m, r.number());
+        if (r.kind() == Carrier.CAPACITY_IS) {
+          told.put(m, r.number());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (ExecutionException | TimeoutException e) {
-        LOG.warn("cluster member {} did not tell its capacity: {}", m, e.toString());
+        LOG.info("cluster member {} did not tell its capacity yet (asked again): {}", m, e.toString());
       }
     }
+    Set<String> now = view; // members may have left while we asked
+    Map<String, Integer> found = new LinkedHashMap<>();
+    told.forEach((m, n) -> {
+      if (n > 0 && now.contains(m)) {
+        found.put(m, n);
+      }
+    });
     int total;
     lock.lock();
     try {
       capacity.clear();
       capacity.putAll(found);
-      busy.keySet().retainAll(members);
       total = found.values().stream().mapToInt(Integer::intValue).sum();
       slotsChanged.signalAll();
     } finally {
@@ -405,6 +455,7 @@ final class ClusterBackend implements Backend {
   @Override
   public void close(long waitMillis) {
     closed = true;
+    poller.shutdownNow();
     lock.lock();
     try {
       slotsChanged.signalAll();

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Members in one JVM, on loopback, in a network namespace of their own: the TLS cluster forms,
@@ -22,16 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("cluster")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterNodeTest {
-  @TempDir
-  static Path certDir;
   static TestCerts certs;
   private final List<ClusterNode> started = new ArrayList<>();
 
   @BeforeAll
   static void certificates() throws Exception {
     Loopback.requireNamespace();
-    certs = TestCerts.make(certDir, "m1", "m2");
-    certs.rogue("r1");
+    certs = TestCerts.shared();
   }
 
   @AfterEach

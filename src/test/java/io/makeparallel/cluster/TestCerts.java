@@ -19,6 +19,30 @@ public final class TestCerts {
     this.dir = dir;
   }
 
+  private static TestCerts shared;
+
+  /**
+   * One set for every cluster test of this JVM (keytool takes seconds per call): CA "ca", and
+   * keystores for caller, member, member2, m1, m2, plus "r1" signed by another CA. Deleted at exit.
+   */
+  public static synchronized TestCerts shared() throws IOException, InterruptedException {
+    if (shared == null) {
+      Path dir = Files.createTempDirectory("mp-certs-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (var files = Files.list(dir)) {
+          files.forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+          // best effort
+        }
+        dir.toFile().delete();
+      }));
+      TestCerts c = make(dir, "caller", "member", "member2", "m1", "m2");
+      c.rogue("r1");
+      shared = c;
+    }
+    return shared;
+  }
+
   /** CA "ca" with truststore trust.p12, and keystores for each of {@code members}. */
   public static TestCerts make(Path dir, String... members) throws IOException, InterruptedException {
     TestCerts c = new TestCerts(dir);

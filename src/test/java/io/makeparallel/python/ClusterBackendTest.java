@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.graalvm.polyglot.Context;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -56,15 +56,20 @@ class ClusterBackendTest {
   @TempDir
   static Path certDir;
   static TestCerts certs;
-  private TaskRuntime caller;
-  private TaskRuntime memberRuntime;
-  private ClusterNode member;
-  private Context ctx;
+  /** One caller for all tests; the member is started again after a test that stopped it. */
+  private static TaskRuntime caller;
+  private static TaskRuntime memberRuntime;
+  private static ClusterNode member;
+  private static Context ctx;
 
   @BeforeAll
-  static void certificates() throws Exception {
+  static void caller() throws Exception {
     Loopback.requireNamespace();
-    certs = TestCerts.make(certDir, "caller", "member", "member2");
+    certs = TestCerts.shared();
+    caller = TaskRuntime.builder().build();
+    ClusterBackend.register(caller, settings(17901, "caller"), false);
+    ctx = PythonContexts.builder(caller).build();
+    ctx.eval("python", SCRIPT);
   }
 
   static ClusterSettings settings(int port, String who) {
@@ -73,21 +78,23 @@ class ClusterBackendTest {
   }
 
   @BeforeEach
-  void cluster() throws Exception {
-    memberRuntime = TaskRuntime.builder().build();
-    member = ClusterNode.start(settings(17902, "member"), new ClusterMember(memberRuntime, ContextPolicy.NARROWEST));
-    ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(memberRuntime, InterpreterBackend.NAME))
-        .configure(1, 0);
-    caller = TaskRuntime.builder().build();
-    ClusterBackend.register(caller, settings(17901, "caller"), false);
-    ctx = PythonContexts.builder(caller).build();
-    ctx.eval("python", SCRIPT);
+  void member() throws Exception {
+    if (member == null) {
+      if (memberRuntime != null) {
+        memberRuntime.close();
+      }
+      memberRuntime = TaskRuntime.builder().build();
+      member = ClusterNode.start(settings(17902, "member"), new ClusterMember(memberRuntime, ContextPolicy.NARROWEST));
+      ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(memberRuntime, InterpreterBackend.NAME))
+          .configure(1, 0);
+    }
     ClusterBackend b = backend();
-    Loopback.waitFor("the member's capacity", 60, () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
+    Loopback.waitFor("the member's capacity alone", 60, () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
+    Loopback.waitFor("the member idle", 60, () -> memberRuntime.activeCount() == 0);
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stop() {
     if (ctx != null) {
       ctx.close(true);
     }
@@ -96,13 +103,14 @@ class ClusterBackendTest {
     }
     if (member != null) {
       member.close();
+      member = null;
     }
     if (memberRuntime != null) {
       memberRuntime.close();
     }
   }
 
-  private ClusterBackend backend() {
+  private static ClusterBackend backend() {
     return (ClusterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(caller, ClusterBackend.NAME);
   }
 
@@ -155,14 +163,19 @@ class ClusterBackendTest {
   }
 
 
+  private static long completedOnMember() {
+    return memberRuntime.metrics().snapshot().values().stream()
+        .mapToLong(io.makeparallel.metrics.Metrics.Entry::completed).sum();
+  }
+
   @Test
   void aCallRunsOnTheMemberAndItsResultOrErrorComesBack() throws Exception {
+    long before = completedOnMember();
     Task ok = submit("spin", 0.01, null);
     assertTrue(ok.await(Duration.ofSeconds(120)), "the call came back");
     assertEquals(TaskState.SUCCEEDED, ok.state(), String.valueOf(ok.error()));
     assertTrue(ctx.eval("python", "r.decode_result").execute(ok.result()).asInt() > 0);
-    assertEquals(1, memberRuntime.metrics().snapshot().values().stream()
-        .mapToLong(io.makeparallel.metrics.Metrics.Entry::completed).sum(), "it ran on the member");
+    assertEquals(before + 1, completedOnMember(), "it ran on the member");
 
     Task bad = submit("boom", 7, null);
     assertTrue(bad.await(Duration.ofSeconds(60)));

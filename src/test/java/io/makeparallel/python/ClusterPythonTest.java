@@ -35,7 +35,7 @@ class ClusterPythonTest {
   @BeforeAll
   static void certificates() throws Exception {
     Loopback.requireNamespace();
-    certs = TestCerts.make(certDir, "caller", "member");
+    certs = TestCerts.shared();
   }
 
   private static final String SCRIPT = """
