@@ -33,6 +33,11 @@ PASSWORD = "bench-pass-1"
 BASE_PORT = 18600
 
 
+def log(msg):
+    import sys
+    print("B9: " + msg, file=sys.stderr, flush=True)
+
+
 def keytool():
     for home in (os.environ.get("MAKEPARALLEL_JAVA_HOME"), os.environ.get("JAVA_HOME")):
         if home and os.path.exists(os.path.join(home, "bin", "keytool")):
@@ -48,8 +53,8 @@ def certificates(folder, members):
     kt = keytool()
 
     def run(*args):
-        subprocess.run([kt, *args, "-storepass", PASSWORD], cwd=folder, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["sh", "-c", 'exec "$@" >/dev/null 2>&1', "sh", kt, *args, "-storepass", PASSWORD],
+                       cwd=folder, check=True)
 
     run("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=b9-ca",
         "-ext", "bc:c", "-validity", "2", "-keystore", "ca-key.p12", "-storetype", "PKCS12")
@@ -70,30 +75,31 @@ def start_members(folder, count, peers):
     env = dict(os.environ, MAKEPARALLEL_CLUSTER_PASSWORD=PASSWORD, MAKEPARALLEL_DAEMON="0")
     for i in range(1, count + 1):
         name = "m%d" % i
-        err = open(os.path.join(folder, name + ".err"), "w")
-        procs.append((subprocess.Popen(
-            [os.path.join(REPO_DIR, "makeparallel"), "member", "--cluster", "b9", "--bind",
-             "127.0.0.1:%d" % (BASE_PORT + i), "--peers", peers, "--keystore", os.path.join(folder, name + ".p12"),
-             "--truststore", os.path.join(folder, "ca.p12")],
-            env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True), err, name))
+        log_file = os.path.join(folder, name + ".err")
+        open(log_file, "w").close()
+        # The shell redirects: a file object as stderr= is not honoured by every Python here.
+        cmd = [os.path.join(REPO_DIR, "makeparallel"), "member", "--cluster", "b9", "--bind",
+               "127.0.0.1:%d" % (BASE_PORT + i), "--peers", peers, "--keystore", os.path.join(folder, name + ".p12"),
+               "--truststore", os.path.join(folder, "ca.p12")]
+        procs.append((subprocess.Popen(["sh", "-c", 'exec "$@" 2>"$B9_LOG" >/dev/null', "sh", *cmd],
+                                       env=dict(env, B9_LOG=log_file), start_new_session=True), log_file, name))
     deadline = time.time() + 300
-    for p, err, name in procs:
-        while "worker interpreters" not in open(err.name).read():
+    for p, log_file, name in procs:
+        while "worker interpreters" not in open(log_file).read():
             if p.poll() is not None or time.time() > deadline:
-                raise SystemExit("member %s did not start: %s" % (name, open(err.name).read()))
+                raise SystemExit("member %s did not start: %s" % (name, open(log_file).read()))
             time.sleep(0.2)
     return procs
 
 
 def stop_members(procs):
-    for p, err, _ in procs:
+    for p, _, _ in procs:
         p.send_signal(signal.SIGTERM)
-    for p, err, _ in procs:
+    for p, _, _ in procs:
         try:
             p.wait(60)
         except subprocess.TimeoutExpired:
             p.kill()
-        err.close()
 
 
 def one_at_a_time(task, n):
@@ -138,15 +144,19 @@ def main():
         settings = {"name": "b9", "bind": "127.0.0.1:%d" % BASE_PORT, "peers": peers,
                     "keystore": os.path.join(folder, "caller.p12"), "truststore": os.path.join(folder, "ca.p12"),
                     "password": PASSWORD, "local": False}
+        log("joining")
         mp.configure(cluster=settings, interpreters=os.cpu_count(), warmup=True)
+        log("joined")
         want = a.members * os.cpu_count()
         deadline = time.time() + 120
         while (control.poolSize("cluster") or 0) < want and time.time() < deadline:
             time.sleep(0.1)
+        log("cluster capacity %s" % control.poolSize("cluster"))
         sides = {"interpreters": mp.parallel(backend="interpreters"), "cluster": mp.parallel(backend="cluster")}
         noops = {k: d(noop) for k, d in sides.items()}
         fibs = {k: d(fib) for k, d in sides.items()}
         for k in sides:  # warm both sides: workers, code, connections
+            log("warming " + k)
             one_at_a_time(noops[k], 50)
             bulk(noops[k], 200)
             fib_job(fibs[k], a.n, a.tasks)
