@@ -25,6 +25,16 @@ final class JGroupsStack {
   static final List<String> PROTOCOLS = List.of("TCP", "TCPPING", "MERGE3", "FD_SOCK2", "FD_ALL3",
       "VERIFY_SUSPECT2", "NAKACK2", "UNICAST3", "STABLE", "GMS", "UFC", "MFC", "FRAG4");
 
+  /**
+   * How long a new connection may take to connect and to complete its TLS handshake (which the
+   * accepting side runs inside its read of the peer's address). JGroups' defaults, 2 s and 1 s,
+   * are too short on a loaded machine, where a cold TLS 1.3 handshake takes longer: the
+   * connection is then dropped at trace level, discovery finds nobody, and members started
+   * side by side each stay alone (seen in CI). Accepting is one thread, so this is also how
+   * long a stalled connection can hold up the next one.
+   */
+  static final int HANDSHAKE_MILLIS = 10_000;
+
   private JGroupsStack() {}
 
   static String xml(ClusterSettings s) {
@@ -34,7 +44,8 @@ final class JGroupsStack {
     x.append("<config xmlns=\"urn:org:jgroups\">");
     x.append("<TCP").append(attr("bind_addr", host)).append(attr("bind_port", s.bind().getPort()))
         .append(attr("port_range", 0)).append(attr("diag.enabled", "false"))
-        .append(attr("thread_naming_pattern", "cl"));
+        .append(attr("thread_naming_pattern", "cl"))
+        .append(attr("sock_conn_timeout", HANDSHAKE_MILLIS)).append(attr("peer_addr_read_timeout", HANDSHAKE_MILLIS));
     if (!s.plaintext()) {
       x.append(attr("tls.enabled", "true")).append(attr("tls.client_auth", "NEED"))
           .append(attr("tls.protocols", "TLSv1.3"))

@@ -40,6 +40,10 @@ class JGroupsStackTest {
     assertTrue(xml.contains("<FD_ALL3 timeout=\"3000\""), xml);
     try (JChannel ch = channel(xml)) {
       assertDoesNotThrow(() -> JGroupsStack.verify(ch, tlsSettings()));
+      // A loaded machine's TLS handshake takes longer than JGroups' 1-2 s defaults allow.
+      org.jgroups.protocols.TCP tcp = ch.getProtocolStack().findProtocol(org.jgroups.protocols.TCP.class);
+      assertTrue(tcp.getPeerAddrReadTimeout() >= 10_000 && tcp.getSockConnTimeout() >= 10_000,
+          tcp.getPeerAddrReadTimeout() + " / " + tcp.getSockConnTimeout());
     }
   }
 

@@ -81,9 +81,9 @@ class ClusterProcessTest {
     untrusted = member("untrusted", 18104, "--keystore", certs.keystore("r1").toString(), "--truststore",
         certs.truststore().toString());
     caller = TaskRuntime.builder().build();
-    ClusterBackend.register(caller, ClusterSettings.builder().name("proc").bind("127.0.0.1:18100").peers(PEERS)
+    ClusterBackend.join(caller, ClusterSettings.builder().name("proc").bind("127.0.0.1:18100").peers(PEERS)
         .keystore(certs.keystore("caller")).truststore(certs.truststore()).password(TestCerts.PASSWORD)
-        .failureTimeout(Duration.ofSeconds(2)).build(), false);
+        .failureTimeout(Duration.ofSeconds(2)).runsCalls(false).build());
     ctx = PythonContexts.builder(caller).build();
     ctx.eval("python", SCRIPT);
     for (String m : List.of("rogue", "untrusted")) {
@@ -110,19 +110,33 @@ class ClusterProcessTest {
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
     }
+    // The members' logs, for a failure to be read (surefire-reports/*-output.txt).
+    for (String m : List.of("m1", "m2", "rogue", "untrusted")) {
+      System.out.println("--- " + m + ":\n" + log(m));
+    }
   }
 
-  private static Process member(String name, int port, String... tls) throws IOException {
+  private static Process member(String name, int port, String... tls) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(PythonTestSupport.repo().resolve("makeparallel").toString(), "member",
         "--cluster", "proc", "--bind", "127.0.0.1:" + port, "--peers", PEERS, "--workers", "1",
         "--failure-timeout", "2"));
     cmd.addAll(List.of(tls));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile());
-    pb.environment().putAll(Map.of("MAKEPARALLEL_CLUSTER_PASSWORD", TestCerts.PASSWORD, "MAKEPARALLEL_DAEMON", "0",
-        "MAKEPARALLEL_QUIET", "1"));
+    // The tests' own JDK: the launcher would pick the newest, and surefire's JAVA_HOME may name
+    // the namespace wrapper (src/test/netns).
+    pb.environment().putAll(Map.of("MAKEPARALLEL_JAVA_HOME", System.getProperty("java.home"),
+        "MAKEPARALLEL_CLUSTER_PASSWORD", TestCerts.PASSWORD, "MAKEPARALLEL_DAEMON", "0",
+        "MAKEPARALLEL_QUIET", "1", "MAKEPARALLEL_LOG", "info"));
     Process p = pb.start();
     processes.add(p);
+    // The launcher execs java in the same process: it must be in this test's namespace, where
+    // the other members are, and not in one of its own (where it would reach nobody).
+    Path ns = Path.of("/proc", String.valueOf(p.pid()), "ns", "net");
+    Loopback.waitFor(name + " to exec java", 60, () -> ProcessHandle.of(p.pid())
+        .flatMap(h -> h.info().command()).map(c -> c.endsWith("/java")).orElse(false));
+    assertEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")), Files.readSymbolicLink(ns),
+        name + " runs in the tests' network namespace");
     return p;
   }
 
