@@ -29,6 +29,11 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
   public static final int CAPACITY = 3;
   /** Answered by the node itself, not its handler: the members it counts. */
   public static final int MEMBERS = 4;
+  /**
+   * From the member running a call to its caller: the call reported progress (the fraction in
+   * {@link #detail}, as text). Answered with an empty DONE.
+   */
+  public static final int PROGRESS = 5;
   /** Replies. */
   public static final int DONE = 10;
   public static final int FAILED = 11;
@@ -73,6 +78,27 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
 
   public static Carrier capacity() {
     return new Carrier(CAPACITY, null, null, 0, 0, null, null, 0);
+  }
+
+  /** The progress {@code fraction} of the call {@code request} runs, for its caller. */
+  public static Carrier progress(Carrier request, double fraction) {
+    return new Carrier(PROGRESS, request.caller, request.task, request.attempt, 0, null, Double.toString(fraction), 0);
+  }
+
+  /**
+   * A PROGRESS request's fraction.
+   *
+   * @throws IllegalArgumentException if it is not a number in [0, 1] (it came from the network)
+   */
+  public double fraction() {
+    double f;
+    try {
+      f = Double.parseDouble(detail);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("progress must be a number, got '" + detail + "'");
+    }
+    io.makeparallel.task.Task.checkProgress(f);
+    return f;
   }
 
   static Carrier members() {

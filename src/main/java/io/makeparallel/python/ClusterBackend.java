@@ -5,6 +5,7 @@ import io.makeparallel.TaskCancelledException;
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.WorkerLostException;
 import io.makeparallel.cluster.Carrier;
+import io.makeparallel.cluster.CarrierHandler;
 import io.makeparallel.cluster.ClusterNode;
 import io.makeparallel.cluster.ClusterSettings;
 import io.makeparallel.internal.Backend;
@@ -63,6 +64,9 @@ final class ClusterBackend implements Backend {
   private final Map<String, Integer> busy = new HashMap<>();
   /** Members of the view that told their capacity (0 included); the poller thread's alone. */
   private final Map<String, Integer> told = new HashMap<>();
+  /** Polls so far (the poller thread's alone), and how often every member is asked again. */
+  private long polls;
+  private static final int REFRESH_EVERY = 5;
   private volatile Set<String> view = Set.of();
   /** Asks again for capacities that did not come (owned here, stopped at close). */
   private final java.util.concurrent.ScheduledExecutorService poller =
@@ -101,12 +105,15 @@ final class ClusterBackend implements Backend {
     this.memberRuntime = runsCalls ? TaskRuntime.builder().build() : null;
     // Other members' calls get no file writes, subprocesses or environment here.
     this.local = runsCalls ? new ClusterMember(memberRuntime, ContextPolicy.NARROWEST) : null;
+    CarrierHandler own = local != null ? local
+        : r -> r.reply(r.kind() == Carrier.CAPACITY ? Carrier.CAPACITY_IS : Carrier.REFUSED, null,
+            "this member runs no tasks", 0);
     ClusterNode n;
     try {
-      n = ClusterNode.start(settings, local == null
-          ? r -> r.reply(r.kind() == Carrier.CAPACITY ? Carrier.CAPACITY_IS : Carrier.REFUSED, null,
-              "this member runs no tasks", 0)
-          : local);
+      n = ClusterNode.start(settings, r -> r.kind() == Carrier.PROGRESS ? progressOf(r) : own.handle(r));
+      if (local != null) {
+        local.attach(n);
+      }
     } catch (RuntimeException | Error e) {
       if (memberRuntime != null) {
         memberRuntime.close();
@@ -202,6 +209,7 @@ final class ClusterBackend implements Backend {
       return;
     }
     view = Set.copyOf(members);
+    LOG.info("cluster view: {}", members);
     // Calls on members that left fail now, whatever the transport says later.
     pending.forEach((f, m) -> {
       if (!members.contains(m)) {
@@ -235,7 +243,9 @@ final class ClusterBackend implements Backend {
   /**
    * Asks the members of the view that have not told their capacity yet (new ones, and ones
    * whose answer was lost or late: a loaded machine), and sizes the dispatching pool to the
-   * total. Runs on the poller thread only: after each view change and every two seconds.
+   * total; every {@value #REFRESH_EVERY}th time it asks every member again, since a member's
+   * worker count can change while it runs (a failed answer then keeps the last one). Runs on
+   * the poller thread only: after each view change and every two seconds.
    */
   private void pollCapacities() {
     Set<String> members = view;
@@ -243,8 +253,9 @@ final class ClusterBackend implements Backend {
     if (closed) {
       return;
     }
+    boolean refresh = ++polls % REFRESH_EVERY == 0;
     for (String m : members) {
-      if (told.containsKey(m)) {
+      if (told.containsKey(m) && !refresh) {
         continue;
       }
       try {
@@ -267,8 +278,10 @@ final class ClusterBackend implements Backend {
       }
     });
     int total;
+    boolean changed;
     lock.lock();
     try {
+      changed = !capacity.equals(found);
       capacity.clear();
       capacity.putAll(found);
       total = found.values().stream().mapToInt(Integer::intValue).sum();
@@ -276,8 +289,37 @@ final class ClusterBackend implements Backend {
     } finally {
       lock.unlock();
     }
-    LOG.info("cluster members and their capacity: {}", found);
+    if (changed) {
+      LOG.info("cluster members and their capacity: {}", found);
+    }
     pool.resize(Math.max(1, total), 0);
+  }
+
+  /**
+   * A member's report of the progress of a call of ours: given to the task when that attempt is
+   * still the one running (a late report of an abandoned attempt is dropped).
+   */
+  private Carrier progressOf(Carrier report) {
+    double fraction;
+    try {
+      fraction = report.fraction();
+    } catch (IllegalArgumentException e) {
+      return report.reply(Carrier.REFUSED, null, e.getMessage(), 0);
+    }
+    for (Map.Entry<Task, Placement> e : runningOn.entrySet()) {
+      if (e.getKey().id().equals(report.task()) && e.getValue().attempt() == report.attempt()) {
+        reportTo(e.getKey(), fraction);
+      }
+    }
+    return report.reply(Carrier.DONE, null, null, 0);
+  }
+
+  private static void reportTo(Task task, double fraction) {
+    try {
+      task.reportProgress(fraction);
+    } catch (TaskCancelledException ignored) {
+      // cancelled meanwhile: its progress no longer matters
+    }
   }
 
   /** A member with a free slot (the least loaded one), waiting for one; null once closed. */
@@ -405,7 +447,7 @@ final class ClusterBackend implements Backend {
       Carrier request = Carrier.run(node.name(), task.id(), attempt, ClusterMember.bits(policy), call);
       if (local != null && member.equals(node.name())) {
         try {
-          return outcome(task, member, local.runLocal(request, policy));
+          return outcome(task, member, local.runLocal(request, policy, f -> reportTo(task, f)));
         } finally {
           runningOn.remove(task);
           release(member);

@@ -3,12 +3,14 @@ package io.makeparallel.python;
 import io.makeparallel.TaskRuntime;
 import io.makeparallel.cluster.Carrier;
 import io.makeparallel.cluster.CarrierHandler;
+import io.makeparallel.cluster.ClusterNode;
 import io.makeparallel.task.Task;
 import io.makeparallel.task.TaskSpec;
 import io.makeparallel.task.TaskState;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.DoubleConsumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -39,6 +41,9 @@ final class ClusterMember implements CarrierHandler {
   /** This process's own calls running here, by task#attempt. */
   private final Map<String, Task> runningLocal = new ConcurrentHashMap<>();
   private final Map<Integer, ContextPolicy> policies = new ConcurrentHashMap<>();
+  /** Where progress of other members' calls is sent from; null until {@link #attach}. */
+  private volatile ClusterNode node;
+  private static final Duration PROGRESS_TIMEOUT = Duration.ofSeconds(10);
 
   ClusterMember(TaskRuntime runtime, ContextPolicy ceiling) {
     this.runtime = runtime;
@@ -69,7 +74,7 @@ final class ClusterMember implements CarrierHandler {
   public Carrier handle(Carrier request) {
     try {
       return switch (request.kind()) {
-        case Carrier.RUN -> run(request, policyFor(request.permissions()), running);
+        case Carrier.RUN -> run(request, policyFor(request.permissions()), running, new Relay(request));
         case Carrier.CANCEL -> cancel(request, running);
         case Carrier.CAPACITY -> request.reply(Carrier.CAPACITY_IS, null, null, capacity());
         default -> request.reply(Carrier.REFUSED, null, "unknown request kind " + request.kind(), 0);
@@ -102,8 +107,13 @@ final class ClusterMember implements CarrierHandler {
    * Runs a call of this process (no network) with exactly {@code policy}, its submitter's;
    * blocks until it ends and answers as a member would.
    */
-  Carrier runLocal(Carrier request, ContextPolicy policy) {
-    return run(request, policy, runningLocal);
+  Carrier runLocal(Carrier request, ContextPolicy policy, DoubleConsumer progress) {
+    return run(request, policy, runningLocal, progress);
+  }
+
+  /** The node this member answers on: the progress of other members' calls goes back there. */
+  void attach(ClusterNode node) {
+    this.node = node;
   }
 
   /** Cancels a call of this process's that {@link #runLocal} is running. */
@@ -111,7 +121,7 @@ final class ClusterMember implements CarrierHandler {
     cancel(request, runningLocal);
   }
 
-  private Carrier run(Carrier request, ContextPolicy policy, Map<String, Task> running) {
+  private Carrier run(Carrier request, ContextPolicy policy, Map<String, Task> running, DoubleConsumer progress) {
     String key = key(request);
     Task task;
     try {
@@ -121,6 +131,7 @@ final class ClusterMember implements CarrierHandler {
       Thread.currentThread().interrupt();
       return request.reply(Carrier.REFUSED, null, "member is stopping", 0);
     }
+    task.onProgress(progress);
     running.put(key, task);
     try {
       while (!task.await(Duration.ofSeconds(60))) {
@@ -134,6 +145,48 @@ final class ClusterMember implements CarrierHandler {
       running.remove(key, task);
     }
     return outcome(request, task);
+  }
+
+  /**
+   * Sends a call's progress to its caller with at most one message in flight: a value reported
+   * while one is on its way replaces any waiting one, so a call that reports in a tight loop
+   * costs its caller a message per round trip, and the last value always arrives.
+   */
+  private final class Relay implements DoubleConsumer {
+    private final Carrier request;
+    /** Guarded by this: the value waiting to go (NaN: none), and whether one is on its way. */
+    private double waiting = Double.NaN;
+    private boolean sending;
+
+    Relay(Carrier request) {
+      this.request = request;
+    }
+
+    @Override
+    public void accept(double fraction) {
+      synchronized (this) {
+        waiting = fraction;
+        if (sending) {
+          return;
+        }
+        sending = true;
+      }
+      sendWaiting();
+    }
+
+    private void sendWaiting() {
+      double f;
+      ClusterNode n = node;
+      synchronized (this) {
+        if (Double.isNaN(waiting) || n == null) {
+          sending = false;
+          return;
+        }
+        f = waiting;
+        waiting = Double.NaN;
+      }
+      n.send(request.caller(), Carrier.progress(request, f), PROGRESS_TIMEOUT).whenComplete((r, e) -> sendWaiting());
+    }
   }
 
   private static Carrier outcome(Carrier request, Task task) {

@@ -98,6 +98,7 @@ public final class ClusterMemberMain {
         return 1;
       }
       try (ClusterNode node = ClusterNode.start(settings, member)) {
+        member.attach(node);
         err.println("makeparallel member " + node.name() + " of cluster " + settings.name() + ": " + workers
             + " worker interpreters" + (settings.plaintext() ? ", PLAINTEXT" : ", TLS") + "; members " + node.members());
         err.flush();

@@ -45,6 +45,14 @@ class ClusterBackendTest {
           while time.time() < end:
               n += 1
           return n
+      def steps(n):
+          import makeparallel
+          for i in range(1, n + 1):
+              makeparallel.report_progress(i / n)
+              time.sleep(0.2)
+          # Held at the last step until the caller has seen it (no reply yet, so not 1.0 by success).
+          time.sleep(5)
+          return n
       def write(path):
           with open(path, "w") as f:
               f.write("escaped")
@@ -67,14 +75,18 @@ class ClusterBackendTest {
     Loopback.requireNamespace();
     certs = TestCerts.shared();
     caller = TaskRuntime.builder().build();
-    ClusterBackend.register(caller, settings(17901, "caller"), false);
+    ClusterBackend.join(caller, builder(17901, "caller").runsCalls(false).build());
     ctx = PythonContexts.builder(caller).build();
     ctx.eval("python", SCRIPT);
   }
 
   static ClusterSettings settings(int port, String who) {
+    return builder(port, who).build();
+  }
+
+  static ClusterSettings.Builder builder(int port, String who) {
     return ClusterSettings.builder().name("bt").bind("127.0.0.1:" + port).peers("127.0.0.1:17901,127.0.0.1:17902,127.0.0.1:17903")
-        .keystore(certs.keystore(who)).truststore(certs.truststore()).password(TestCerts.PASSWORD).build();
+        .keystore(certs.keystore(who)).truststore(certs.truststore()).password(TestCerts.PASSWORD);
   }
 
   @BeforeEach
@@ -84,13 +96,21 @@ class ClusterBackendTest {
         memberRuntime.close();
       }
       memberRuntime = TaskRuntime.builder().build();
-      member = ClusterNode.start(settings(17902, "member"), new ClusterMember(memberRuntime, ContextPolicy.NARROWEST));
-      ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(memberRuntime, InterpreterBackend.NAME))
-          .configure(1, 0);
+      ClusterMember m = oneWorker(memberRuntime);
+      member = ClusterNode.start(settings(17902, "member"), m);
+      m.attach(member);
     }
     ClusterBackend b = backend();
     Loopback.waitFor("the member's capacity alone", 60, () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
     Loopback.waitFor("the member idle", 60, () -> memberRuntime.activeCount() == 0);
+  }
+
+  /** A member on {@code rt} with one worker interpreter, sized before it joins and tells it. */
+  private static ClusterMember oneWorker(TaskRuntime rt) {
+    ClusterMember m = new ClusterMember(rt, ContextPolicy.NARROWEST);
+    ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(rt, InterpreterBackend.NAME))
+        .configure(1, 0);
+    return m;
   }
 
   @AfterAll
@@ -132,10 +152,7 @@ class ClusterBackendTest {
   @Test
   void aRetryableCallRunsAgainOnAnotherMemberWhenItsMemberIsLost() throws Exception {
     try (TaskRuntime secondRuntime = TaskRuntime.builder().build();
-        ClusterNode second = ClusterNode.start(settings(17903, "member2"),
-            new ClusterMember(secondRuntime, ContextPolicy.NARROWEST))) {
-      ((InterpreterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(secondRuntime, InterpreterBackend.NAME))
-          .configure(1, 0);
+        ClusterNode second = ClusterNode.start(settings(17903, "member2"), oneWorker(secondRuntime))) {
       Loopback.waitFor("both members' capacity", 60, () -> backend().capacities().size() == 2);
       Task t = submit("spin", 6.0, null, ContextPolicy.NARROWEST, 1);
       Loopback.waitFor("the call to run", 60, () -> memberRuntime.activeCount() + secondRuntime.activeCount() == 1);
@@ -184,6 +201,21 @@ class ClusterBackendTest {
     assertEquals("bad 7", ctx.eval("python", "lambda t, d: str(r.rebuild_error(t, d))")
         .execute(e.typeName(), e.payload()).asString());
     Loopback.assertNoSocketOutsideLoopback();
+  }
+
+  @Test
+  void progressReportedOnTheMemberReachesTheCallersTask() throws Exception {
+    Task t = submit("steps", 4, null);
+    java.util.List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    t.onProgress(seen::add);
+    // The last report (1.0) comes from the member while the call still runs there.
+    Loopback.waitFor("the member's last progress report", 60, () -> !t.isDone() && t.progress() == 1.0);
+    assertTrue(t.await(Duration.ofSeconds(60)));
+    assertEquals(TaskState.SUCCEEDED, t.state(), String.valueOf(t.error()));
+    assertTrue(seen.stream().allMatch(f -> f > 0 && f <= 1.0), seen.toString());
+    for (int i = 1; i < seen.size(); i++) {
+      assertTrue(seen.get(i) >= seen.get(i - 1), "in order: " + seen);
+    }
   }
 
   @Test
