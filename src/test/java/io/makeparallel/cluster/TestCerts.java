@@ -91,7 +91,42 @@ public final class TestCerts {
     keytool("-importcert", "-noprompt", "-alias", m, "-file", m + ".pem", "-keystore", m + ".p12");
   }
 
+  /**
+   * JDK 21+'s keytool can run in this JVM (its {@code run} is public there; the package is
+   * exported to the tests by the surefire argLine): ~40 calls then take a second or two instead
+   * of a JVM start each. Older JDKs start the keytool command.
+   */
+  private static final java.lang.reflect.Method IN_PROCESS = inProcessKeytool();
+
+  private static java.lang.reflect.Method inProcessKeytool() {
+    try {
+      return Class.forName("sun.security.tools.keytool.Main").getMethod("run", String[].class,
+          java.io.PrintStream.class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
   private void keytool(String... args) throws IOException, InterruptedException {
+    if (IN_PROCESS != null) {
+      List<String> a = new ArrayList<>();
+      for (int i = 0; i < args.length; i++) {
+        boolean file = i > 0 && List.of("-keystore", "-file", "-infile", "-outfile").contains(args[i - 1]);
+        a.add(file ? dir.resolve(args[i]).toString() : args[i]);
+      }
+      a.addAll(List.of("-storepass", PASSWORD));
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      try (java.io.PrintStream ps = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8)) {
+        Object r = IN_PROCESS.invoke(IN_PROCESS.getDeclaringClass().getDeclaredConstructor().newInstance(),
+            a.toArray(String[]::new), ps);
+        if (r instanceof Integer code && code != 0) {
+          throw new IOException("keytool " + String.join(" ", args) + " failed (" + code + "): " + out);
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IOException("keytool " + String.join(" ", args) + " failed: " + e.getCause() + " " + out, e);
+      }
+      return;
+    }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
     cmd.addAll(List.of(args));

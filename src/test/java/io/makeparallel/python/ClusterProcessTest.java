@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with -9 fails its call within the failure-detection time, and SIGTERM leaves cleanly
  * with exit status 0. In a loopback-only network namespace; every process is stopped at the end.
  */
-@Tag("cluster-processes") // opt-in: mvn test -Pcluster-processes (pom.xml says why)
+@Tag("cluster-processes")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ClusterProcessTest {
