@@ -154,16 +154,6 @@ final class ClusterBackend implements Backend {
   }
 
   /**
-   * Makes the backend available on {@code runtime} under {@value #NAME}, joining the cluster of
-   * {@code settings} at first use; with {@code runsCalls} this process is a member that runs
-   * calls too (its own with their submitter's permissions, other members' with none of file
-   * writes, subprocesses and environment).
-   */
-  static void register(TaskRuntime runtime, ClusterSettings settings, boolean runsCalls) {
-    RuntimeAccess.get().registerBackend(runtime, NAME, rt -> new ClusterBackend(settings, runsCalls));
-  }
-
-  /**
    * Joins the cluster of {@code settings} now and makes it {@code runtime}'s {@value #NAME}
    * backend, unless the runtime has one already (then false, and nothing is joined). A failed
    * join registers nothing.
@@ -187,6 +177,18 @@ final class ClusterBackend implements Backend {
 
   ClusterNode node() {
     return node;
+  }
+
+  /** Calls of ours each live member is running now (0 not listed), by name. */
+  Map<String, Integer> inFlight() {
+    lock.lock();
+    try {
+      Map<String, Integer> m = new LinkedHashMap<>(busy);
+      m.values().removeIf(n -> n == 0);
+      return Map.copyOf(m);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Capacity of the live members, by name. */
@@ -221,7 +223,7 @@ final class ClusterBackend implements Backend {
       if (stale != null) {
         for (Carrier c : stale) {
           LOG.info("cancelling abandoned task {} on {}, which is back", c.task(), m);
-          node.send(m, c, Duration.ofSeconds(10));
+          sendCancel(m, c);
         }
       }
     }
@@ -368,13 +370,20 @@ final class ClusterBackend implements Backend {
     if (local != null && member.equals(node.name())) {
       local.cancelLocal(cancel);
     } else {
-      node.send(member, cancel, Duration.ofSeconds(10))
-          .whenComplete((r, e) -> {
-            if (e != null) {
-              LOG.debug("cancel of task {} on {}: {}", task.id(), member, e.toString());
-            }
-          });
+      sendCancel(member, cancel);
     }
+  }
+
+  /**
+   * Sends {@code cancel} to {@code member} without waiting: nothing waits for its answer (the
+   * task has ended, or was given up), and a member that does not answer is gone anyway.
+   */
+  private void sendCancel(String member, Carrier cancel) {
+    node.send(member, cancel, Duration.ofSeconds(10)).whenComplete((r, e) -> {
+      if (e != null) {
+        LOG.debug("cancel of task {} (attempt {}) on {}: {}", cancel.task(), cancel.attempt(), member, e.toString());
+      }
+    });
   }
 
   /**
@@ -402,7 +411,7 @@ final class ClusterBackend implements Backend {
   /** Remembers a call given up on {@code member}; cancels it now if the member is in the view. */
   private void abandon(String member, Carrier cancel) {
     if (node.members().contains(member)) {
-      node.send(member, cancel, Duration.ofSeconds(10));
+      sendCancel(member, cancel);
     } else {
       abandoned.computeIfAbsent(member, m -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(cancel);
     }

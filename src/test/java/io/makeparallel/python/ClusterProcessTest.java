@@ -186,7 +186,8 @@ class ClusterProcessTest {
   @Order(2)
   void aFrozenMembersCallIsLostAndCancelledWhenItComesBack() throws Exception {
     List<Task> running = List.of(spin(600), spin(600));
-    Thread.sleep(2000); // both members run one each
+    Loopback.waitFor("both members to run one each", 60,
+        () -> backend().inFlight().equals(Map.of(memberOf(18101), 1, memberOf(18102), 1)));
     new ProcessBuilder("kill", "-STOP", Long.toString(m2.pid())).start().waitFor();
     long t0 = System.nanoTime();
     Loopback.waitFor("a call to fail as lost", 60, () -> running.stream().anyMatch(Task::isDone));
@@ -207,7 +208,8 @@ class ClusterProcessTest {
   void aMemberKilledWithSigkillFailsItsCallsWithinTheFailureDetectionTime() throws Exception {
     Loopback.waitFor("both members free", 60, () -> backend().capacities().size() == 2);
     List<Task> running = List.of(spin(600), spin(600));
-    Thread.sleep(2000);
+    Loopback.waitFor("both members to run one each", 60,
+        () -> backend().inFlight().equals(Map.of(memberOf(18101), 1, memberOf(18102), 1)));
     m1.destroyForcibly();
     long t0 = System.nanoTime();
     Loopback.waitFor("the killed member's call to fail", 60, () -> running.stream().anyMatch(Task::isDone));

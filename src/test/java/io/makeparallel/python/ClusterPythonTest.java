@@ -57,8 +57,27 @@ class ClusterPythonTest {
           while True:
               pass
 
+      @mp.parallel(backend="cluster")
+      def stepped(n):
+          for i in range(1, n + 1):
+              mp.report_progress(i / n)
+              time.sleep(0.1)
+          return n
+
+      @mp.parallel_with_deps(backend="cluster")
+      def total(results, k):
+          return sum(results) + k
+
       def run():
           out = []
+          sq = mp.parallel(backend="cluster")(spin)
+          out.append(total(10, depends_on=[sq(2), sq(3)]).get(timeout=120) == 4 + 9 + 10)
+          seen = []
+          h = stepped(5)
+          h.on_progress(seen.append)
+          h.get(timeout=120)
+          # Reports travel while the call runs: the callback saw the member's fractions, in order.
+          out.append(len(seen) >= 1 and seen == sorted(seen) and seen[-1] == 1.0)
           out.append(mp.parallel_map(spin, range(12), backend="cluster") == [x * x for x in range(12)])
           try:
               fails("k").get(timeout=120)
@@ -126,7 +145,7 @@ class ClusterPythonTest {
         ctx.eval("python", "mp.parallel(backend='cluster')(spin)(1).get(timeout=120)");
         ClusterBackend b = (ClusterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(caller, ClusterBackend.NAME);
         Loopback.waitFor("the caller to see the member", 60, () -> b.capacities().containsKey(member.name()));
-        assertEquals("[True, True, True, True]", ctx.eval("python", "str(run())").asString());
+        assertEquals("[True, True, True, True, True, True]", ctx.eval("python", "str(run())").asString());
       }
       long onMember = memberRuntime.metrics().snapshot().values().stream().mapToLong(Metrics.Entry::completed).sum();
       assertTrue(onMember >= 1, "the other member ran part of the work: " + onMember);
