@@ -149,11 +149,7 @@ public final class Carrier implements Function<EmbeddedCacheManager, Carrier> {
     if (kind == MEMBERS) {
       return reply(MEMBERS_ARE, null, ClusterNode.memberList(manager), 0);
     }
-    CarrierHandler h = ClusterNode.handlerOf(manager);
-    if (h == null) {
-      return reply(REFUSED, null, "this member runs no makeparallel tasks", 0);
-    }
-    return h.handle(this);
+    return ClusterNode.answer(manager, this);
   }
 
   @Override

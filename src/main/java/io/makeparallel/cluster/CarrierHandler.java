@@ -5,7 +5,12 @@ package io.makeparallel.cluster;
  * (blocking the calling thread until then), cancels a call it is running, tells its capacity.
  * Implementations are thread-safe: requests arrive on many threads at once.
  */
+@FunctionalInterface
 public interface CarrierHandler {
-  /** Answers {@code request}; never throws (a failure is a reply). */
-  Carrier handle(Carrier request);
+  /**
+   * Answers {@code request}, which arrived on {@code node}: messages the answer needs to send
+   * before it is ready (a call's progress to its caller) go out through that node. Never throws
+   * (a failure is a reply).
+   */
+  Carrier handle(Carrier request, ClusterNode node);
 }

@@ -36,10 +36,10 @@ import org.infinispan.remoting.transport.jgroups.JGroupsTransport;
 public final class ClusterNode implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(ClusterNode.class);
   /**
-   * The handler of each running node of this process by node name (its bind address, unique),
-   * found through the manager a request arrives with (a view of ours, not the same object).
+   * Each running node of this process by node name (its bind address, unique), found through
+   * the manager a request arrives with (a view of ours, not the same object).
    */
-  private static final Map<String, CarrierHandler> HANDLERS = new ConcurrentHashMap<>();
+  private static final Map<String, ClusterNode> NODES = new ConcurrentHashMap<>();
 
   private final ClusterSettings settings;
   /** The running membership; replaced when this member finds itself left out and rejoins. */
@@ -69,10 +69,11 @@ public final class ClusterNode implements AutoCloseable {
    *     (nothing is left running)
    */
   public static ClusterNode start(ClusterSettings settings, CarrierHandler handler) {
-    if (HANDLERS.putIfAbsent(settings.nodeName(), handler) != null) {
+    ClusterNode node = new ClusterNode(settings, handler);
+    if (NODES.putIfAbsent(settings.nodeName(), node) != null) {
+      node.watch.shutdownNow();
       throw new IllegalStateException("this process is already member " + settings.nodeName());
     }
-    ClusterNode node = new ClusterNode(settings, handler);
     try {
       node.join();
     } catch (RuntimeException | Error e) {
@@ -153,8 +154,13 @@ public final class ClusterNode implements AutoCloseable {
     return String.join(",", names);
   }
 
-  static CarrierHandler handlerOf(EmbeddedCacheManager manager) {
-    return HANDLERS.get(manager.getCacheManagerConfiguration().transport().nodeName());
+  /** Answers {@code request} with the handler of the node {@code manager} runs, if any. */
+  static Carrier answer(EmbeddedCacheManager manager, Carrier request) {
+    ClusterNode n = NODES.get(manager.getCacheManagerConfiguration().transport().nodeName());
+    if (n == null) {
+      return request.reply(Carrier.REFUSED, null, "this member runs no makeparallel tasks", 0);
+    }
+    return n.handler.handle(request, n);
   }
 
   public ClusterSettings settings() {
@@ -231,7 +237,7 @@ public final class ClusterNode implements AutoCloseable {
         m.stop();
       }
     } finally {
-      HANDLERS.remove(settings.nodeName(), handler);
+      NODES.remove(settings.nodeName(), this);
     }
   }
 

@@ -106,14 +106,11 @@ final class ClusterBackend implements Backend {
     // Other members' calls get no file writes, subprocesses or environment here.
     this.local = runsCalls ? new ClusterMember(memberRuntime, ContextPolicy.NARROWEST) : null;
     CarrierHandler own = local != null ? local
-        : r -> r.reply(r.kind() == Carrier.CAPACITY ? Carrier.CAPACITY_IS : Carrier.REFUSED, null,
+        : (r, from) -> r.reply(r.kind() == Carrier.CAPACITY ? Carrier.CAPACITY_IS : Carrier.REFUSED, null,
             "this member runs no tasks", 0);
     ClusterNode n;
     try {
-      n = ClusterNode.start(settings, r -> r.kind() == Carrier.PROGRESS ? progressOf(r) : own.handle(r));
-      if (local != null) {
-        local.attach(n);
-      }
+      n = ClusterNode.start(settings, (r, from) -> r.kind() == Carrier.PROGRESS ? progressOf(r) : own.handle(r, from));
     } catch (RuntimeException | Error e) {
       if (memberRuntime != null) {
         memberRuntime.close();
@@ -308,6 +305,7 @@ final class ClusterBackend implements Backend {
     } catch (IllegalArgumentException e) {
       return report.reply(Carrier.REFUSED, null, e.getMessage(), 0);
     }
+    // A scan: runningOn holds the calls in flight, no more than the members' workers together.
     for (Map.Entry<Task, Placement> e : runningOn.entrySet()) {
       if (e.getKey().id().equals(report.task()) && e.getValue().attempt() == report.attempt()) {
         reportTo(e.getKey(), fraction);

@@ -41,8 +41,6 @@ final class ClusterMember implements CarrierHandler {
   /** This process's own calls running here, by task#attempt. */
   private final Map<String, Task> runningLocal = new ConcurrentHashMap<>();
   private final Map<Integer, ContextPolicy> policies = new ConcurrentHashMap<>();
-  /** Where progress of other members' calls is sent from; null until {@link #attach}. */
-  private volatile ClusterNode node;
   private static final Duration PROGRESS_TIMEOUT = Duration.ofSeconds(10);
 
   ClusterMember(TaskRuntime runtime, ContextPolicy ceiling) {
@@ -71,10 +69,10 @@ final class ClusterMember implements CarrierHandler {
   }
 
   @Override
-  public Carrier handle(Carrier request) {
+  public Carrier handle(Carrier request, ClusterNode node) {
     try {
       return switch (request.kind()) {
-        case Carrier.RUN -> run(request, policyFor(request.permissions()), running, new Relay(request));
+        case Carrier.RUN -> run(request, policyFor(request.permissions()), running, new Relay(request, node));
         case Carrier.CANCEL -> cancel(request, running);
         case Carrier.CAPACITY -> request.reply(Carrier.CAPACITY_IS, null, null, capacity());
         default -> request.reply(Carrier.REFUSED, null, "unknown request kind " + request.kind(), 0);
@@ -109,11 +107,6 @@ final class ClusterMember implements CarrierHandler {
    */
   Carrier runLocal(Carrier request, ContextPolicy policy, DoubleConsumer progress) {
     return run(request, policy, runningLocal, progress);
-  }
-
-  /** The node this member answers on: the progress of other members' calls goes back there. */
-  void attach(ClusterNode node) {
-    this.node = node;
   }
 
   /** Cancels a call of this process's that {@link #runLocal} is running. */
@@ -154,12 +147,15 @@ final class ClusterMember implements CarrierHandler {
    */
   private final class Relay implements DoubleConsumer {
     private final Carrier request;
+    /** The node the call arrived on: its progress goes back through it. */
+    private final ClusterNode node;
     /** Guarded by this: the value waiting to go (NaN: none), and whether one is on its way. */
     private double waiting = Double.NaN;
     private boolean sending;
 
-    Relay(Carrier request) {
+    Relay(Carrier request, ClusterNode node) {
       this.request = request;
+      this.node = node;
     }
 
     @Override
@@ -176,16 +172,15 @@ final class ClusterMember implements CarrierHandler {
 
     private void sendWaiting() {
       double f;
-      ClusterNode n = node;
       synchronized (this) {
-        if (Double.isNaN(waiting) || n == null) {
+        if (Double.isNaN(waiting)) {
           sending = false;
           return;
         }
         f = waiting;
         waiting = Double.NaN;
       }
-      n.send(request.caller(), Carrier.progress(request, f), PROGRESS_TIMEOUT).whenComplete((r, e) -> sendWaiting());
+      node.send(request.caller(), Carrier.progress(request, f), PROGRESS_TIMEOUT).whenComplete((r, e) -> sendWaiting());
     }
   }
 

@@ -98,7 +98,6 @@ public final class ClusterMemberMain {
         return 1;
       }
       try (ClusterNode node = ClusterNode.start(settings, member)) {
-        member.attach(node);
         err.println("makeparallel member " + node.name() + " of cluster " + settings.name() + ": " + workers
             + " worker interpreters" + (settings.plaintext() ? ", PLAINTEXT" : ", TLS") + "; members " + node.members());
         err.flush();

@@ -96,9 +96,7 @@ class ClusterBackendTest {
         memberRuntime.close();
       }
       memberRuntime = TaskRuntime.builder().build();
-      ClusterMember m = oneWorker(memberRuntime);
-      member = ClusterNode.start(settings(17902, "member"), m);
-      m.attach(member);
+      member = ClusterNode.start(settings(17902, "member"), oneWorker(memberRuntime));
     }
     ClusterBackend b = backend();
     Loopback.waitFor("the member's capacity alone", 60, () -> b.capacities().equals(java.util.Map.of(member.name(), 1)));
