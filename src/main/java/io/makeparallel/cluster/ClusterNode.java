@@ -19,7 +19,9 @@ import org.infinispan.factories.GlobalComponentRegistry;
 import org.infinispan.manager.DefaultCacheManager;
 import org.infinispan.manager.EmbeddedCacheManager;
 import org.infinispan.notifications.Listener;
+import org.infinispan.notifications.cachemanagerlistener.annotation.Merged;
 import org.infinispan.notifications.cachemanagerlistener.annotation.ViewChanged;
+import org.infinispan.notifications.cachemanagerlistener.event.MergeEvent;
 import org.infinispan.notifications.cachemanagerlistener.event.ViewChangedEvent;
 import org.infinispan.remoting.transport.Address;
 import org.infinispan.remoting.transport.Transport;
@@ -241,8 +243,19 @@ public final class ClusterNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Tells the view listeners every new view. Infinispan reports a view that two or more views
+   * merged into (members that started side by side and each formed a view, a frozen member
+   * back, a healed network split) as a merge, not as a view change, so both are watched: a
+   * caller that missed a merge would never use the members that came with it.
+   */
   @Listener(sync = false)
   public final class ViewWatcher {
+    @Merged
+    public void merged(MergeEvent e) {
+      viewChanged(e);
+    }
+
     @ViewChanged
     public void viewChanged(ViewChangedEvent e) {
       Set<String> names = new java.util.LinkedHashSet<>();

@@ -247,11 +247,18 @@ final class ClusterBackend implements Backend {
    * the poller thread only: after each view change and every two seconds.
    */
   private void pollCapacities() {
-    Set<String> members = view;
-    told.keySet().retainAll(members);
     if (closed) {
       return;
     }
+    Set<String> current = Set.copyOf(node.members());
+    if (!current.equals(view)) {
+      // The listener is the way views arrive; this only backs it up (a missed event).
+      LOG.info("cluster view {} found by polling (the listener told {})", current, view);
+      viewChanged(current);
+      return; // viewChanged polls again
+    }
+    Set<String> members = view;
+    told.keySet().retainAll(members);
     boolean refresh = ++polls % REFRESH_EVERY == 0;
     for (String m : members) {
       if (told.containsKey(m) && !refresh) {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +40,11 @@ class ClusterNodeTest {
   }
 
   static ClusterSettings.Builder tls(int port, String member, Path truststore) {
-    return ClusterSettings.builder().name("t").bind("127.0.0.1:" + port).peers("127.0.0.1:17801,127.0.0.1:17802")
+    return tls(port, member, truststore, "127.0.0.1:17801,127.0.0.1:17802");
+  }
+
+  static ClusterSettings.Builder tls(int port, String member, Path truststore, String peers) {
+    return ClusterSettings.builder().name("t").bind("127.0.0.1:" + port).peers(peers)
         .keystore(certs.keystore(member)).truststore(truststore).password(TestCerts.PASSWORD);
   }
 
@@ -70,6 +76,53 @@ class ClusterNodeTest {
         .get(30, TimeUnit.SECONDS);
     assertEquals("yx@a", self.text());
     Loopback.assertNoSocketOutsideLoopback();
+  }
+
+  @Test
+  void membersStartedAtTheSameMomentEndInOneView() throws Exception {
+    // Each may find nobody yet and form a view of its own; MERGE3 must then join the two.
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<java.util.concurrent.Future<ClusterNode>> starting = new ArrayList<>();
+      String[] names = {"m1", "m2", "member"};
+      for (int i = 0; i < 3; i++) {
+        ClusterSettings s = tls(17801 + i, names[i], certs.truststore(), "127.0.0.1:17801,127.0.0.1:17802,127.0.0.1:17803")
+            .build();
+        starting.add(pool.submit(() -> ClusterNode.start(s, echo(s.nodeName()))));
+      }
+      List<ClusterNode> nodes = new ArrayList<>();
+      Exception failed = null;
+      for (var f : starting) {
+        try {
+          nodes.add(f.get(60, TimeUnit.SECONDS));
+        } catch (Exception e) {
+          failed = e;
+        }
+      }
+      started.addAll(nodes); // closed after the test, whatever happens next
+      if (failed != null) {
+        throw failed;
+      }
+      Loopback.waitFor("one view of all three", 60, () -> nodes.stream().allMatch(n -> n.members().size() == 3));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void twoViewsThatMergeTellTheirListeners() throws Exception {
+    ClusterNode a = start(tls(17801, "m1", certs.truststore()).build(), echo("a"));
+    AtomicReference<Set<String>> seenByA = new AtomicReference<>(Set.of());
+    a.onViewChange(seenByA::set);
+    // b asks nobody but itself, so it forms a view of its own; a lists b, so a's MERGE3 finds
+    // b's view, and the two views merge (not a join: Infinispan tells that as a merge).
+    ClusterNode b = start(tls(17802, "m2", certs.truststore(), "127.0.0.1:17802").build(), echo("b"));
+    AtomicReference<Set<String>> seenByB = new AtomicReference<>(Set.of());
+    b.onViewChange(seenByB::set);
+    assertEquals(List.of(b.name()), b.members(), "b started alone");
+    Set<String> both = Set.of(a.name(), b.name());
+    Loopback.waitFor("the merged view to reach both nodes' listeners", 60,
+        () -> seenByA.get().equals(both) && seenByB.get().equals(both));
   }
 
   @Test
