@@ -1,6 +1,6 @@
 """B9: the cluster backend against interpreters, on one machine over loopback with TLS.
 
-    ./makeparallel bench/workloads/cluster.py [--members 1] [--reps 3]
+    ./makeparallel bench/workloads/cluster.py [--members 2] [--workers 1] [--reps 3]
 
 Starts `--members` member processes (`./makeparallel member`, TLS 1.3, certificates made with
 keytool in a temporary folder), joins them from this process, and times in the same run:
@@ -11,7 +11,9 @@ keytool in a temporary folder), joins them from this process, and times in the s
   with them on it (`local=True`).
 
 Every member runs on this machine's cores, so nothing here can show a speed-up from more
-machines; the figures are the cluster's overhead. The scaling beyond one machine is worked out
+machines; the figures are the cluster's overhead. By default the members together have as many
+worker interpreters as the machine has cores (`--workers` each), as `interpreters` has here: more
+would share the cores and time the oversubscription, not the cluster. The scaling beyond one machine is worked out
 from them on paper (printed at the end, and stated as such).
 """
 import argparse
@@ -70,7 +72,7 @@ def certificates(folder, members):
         run("-importcert", "-noprompt", "-alias", m, "-file", m + ".pem", "-keystore", m + ".p12")
 
 
-def start_members(folder, count, peers):
+def start_members(folder, count, peers, workers):
     procs = []
     env = dict(os.environ, MAKEPARALLEL_CLUSTER_PASSWORD=PASSWORD, MAKEPARALLEL_DAEMON="0")
     for i in range(1, count + 1):
@@ -80,7 +82,7 @@ def start_members(folder, count, peers):
         # The shell redirects: a file object as stderr= is not honoured by every Python here.
         cmd = [os.path.join(REPO_DIR, "makeparallel"), "member", "--cluster", "b9", "--bind",
                "127.0.0.1:%d" % (BASE_PORT + i), "--peers", peers, "--keystore", os.path.join(folder, name + ".p12"),
-               "--truststore", os.path.join(folder, "ca.p12")]
+               "--truststore", os.path.join(folder, "ca.p12"), "--workers", str(workers)]
         procs.append((subprocess.Popen(["sh", "-c", 'exec "$@" 2>"$B9_LOG" >/dev/null', "sh", *cmd],
                                        env=dict(env, B9_LOG=log_file), start_new_session=True), log_file, name))
     deadline = time.time() + 300
@@ -128,17 +130,21 @@ def fib_job(task, n, tasks):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--members", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=0, help="worker interpreters per member "
+                    "(default: the cores shared out among the members)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--noop", type=int, default=300)
     ap.add_argument("--bulk", type=int, default=2000)
     ap.add_argument("--n", type=int, default=27)
     ap.add_argument("--tasks", type=int, default=16)
     a = ap.parse_args()
+    if a.workers <= 0:
+        a.workers = max(1, (os.cpu_count() or 1) // a.members)
     folder = tempfile.mkdtemp(prefix="b9-")
     names = ["caller"] + ["m%d" % i for i in range(1, a.members + 1)]
     peers = ",".join("127.0.0.1:%d" % (BASE_PORT + i) for i in range(len(names)))
     certificates(folder, names)
-    procs = start_members(folder, a.members, peers)
+    procs = start_members(folder, a.members, peers, a.workers)
     try:
         from makeparallel._bridge import control
         settings = {"name": "b9", "bind": "127.0.0.1:%d" % BASE_PORT, "peers": peers,
@@ -147,7 +153,7 @@ def main():
         log("joining")
         mp.configure(cluster=settings, interpreters=os.cpu_count(), warmup=True)
         log("joined")
-        want = a.members * os.cpu_count()
+        want = a.members * a.workers
         deadline = time.time() + 120
         while (control.poolSize("cluster") or 0) < want and time.time() < deadline:
             time.sleep(0.1)
@@ -171,8 +177,8 @@ def main():
         out["cluster"]["workers"] = control.poolSize("cluster")
         out["samples"] = res
         i, c = out["interpreters"], out["cluster"]
-        print("B9 on %d cores, %d member process(es) of %d workers on loopback with TLS, medians of %d:"
-              % (os.cpu_count(), a.members, os.cpu_count(), a.reps))
+        print("B9 on %d cores, %d member process(es) of %d worker(s) on loopback with TLS, against "
+              "interpreters with %d here; medians of %d:" % (os.cpu_count(), a.members, a.workers, os.cpu_count(), a.reps))
         print("  no-op, one at a time: interpreters %.0f us, cluster %.0f us (%.1fx)"
               % (i["noop_us"], c["noop_us"], c["noop_us"] / i["noop_us"]))
         print("  no-op throughput:     interpreters %.0f/s, cluster %.0f/s (%.2fx)"
