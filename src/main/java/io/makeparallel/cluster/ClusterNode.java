@@ -51,6 +51,8 @@ public final class ClusterNode implements AutoCloseable {
   /** Checks that the coordinator still counts this member in (see {@link #checkMembership}). */
   private final ScheduledExecutorService watch;
   private int misses;
+  /** Answers in a row of a coordinator that does not count this member in. */
+  private int leftOut;
   private volatile boolean closed;
 
   private ClusterNode(ClusterSettings settings, CarrierHandler handler) {
@@ -107,13 +109,15 @@ public final class ClusterNode implements AutoCloseable {
    * A member that froze (or was cut off) and came back may still believe it is in the view of a
    * coordinator that has long excluded it; JGroups does not merge that case (one coordinator).
    * So a member that is not the coordinator asks the coordinator for its members now and then,
-   * and rejoins when it is not among them or the coordinator misses two answers. Calls of other
-   * members running here then end: their callers counted them lost already.
+   * and rejoins when it is not among them twice in a row (once may be a merge under way) or the
+   * coordinator misses two answers. Calls of other members running here then end: their
+   * callers counted them lost already.
    */
   private void checkMembership() {
     DefaultCacheManager m = manager;
     if (closed || m.isCoordinator()) {
       misses = 0;
+      leftOut = 0;
       return;
     }
     String coordinator = String.valueOf(m.getCoordinator());
@@ -122,7 +126,11 @@ public final class ClusterNode implements AutoCloseable {
       Carrier r = send(coordinator, Carrier.members(), settings.failureTimeout())
           .get(settings.failureTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
       if (r.kind() == Carrier.MEMBERS_ARE && !List.of(r.detail().split(",")).contains(name())) {
-        why = "the coordinator " + coordinator + " does not count it in";
+        if (++leftOut >= 2) {
+          why = "the coordinator " + coordinator + " does not count it in";
+        }
+      } else {
+        leftOut = 0;
       }
       misses = 0;
     } catch (InterruptedException e) {
@@ -136,6 +144,7 @@ public final class ClusterNode implements AutoCloseable {
     if (why != null && !closed) {
       LOG.warn("cluster member {} rejoins: {}", name(), why);
       misses = 0;
+      leftOut = 0;
       try {
         m.stop();
         join();
