@@ -115,11 +115,11 @@ class ClusterPythonTest {
           r = mp.parallel(cube)(3).get(timeout=120)
           import time
           def nap(x):
-              time.sleep(0.001)
+              time.sleep(0.005)
               return x
-          # Items of ~1 ms: chunks grow to a quarter second's worth on the cluster (~110 calls
-          # at interpreters' 20 ms).
-          assert sum(mp.parallel_map(nap, range(2000))) == sum(range(2000))
+          # Items of 5 ms or more (a loaded machine oversleeps): chunks grow to a quarter
+          # second's worth on the cluster, 20-50 calls; at interpreters' 20 ms, 200 or more.
+          assert sum(mp.parallel_map(nap, range(1000))) == sum(range(1000))
           try:
               mp.configure(cluster=settings)
               again = "joined twice"
@@ -131,7 +131,7 @@ class ClusterPythonTest {
       assertTrue(out.contains("joined a cluster already"), out);
       long onMember = memberRuntime.metrics().snapshot().values().stream().mapToLong(Metrics.Entry::completed).sum();
       // local=False: the call and every chunk of the map ran on the other member.
-      assertTrue(onMember >= 1 + 2 && onMember <= 1 + 30, "calls on the member: " + onMember);
+      assertTrue(onMember >= 1 + 2 && onMember <= 1 + 100, "calls on the member: " + onMember);
     }
   }
 
