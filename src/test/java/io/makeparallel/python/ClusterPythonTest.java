@@ -58,6 +58,11 @@ class ClusterPythonTest {
               pass
 
       @mp.parallel(backend="cluster")
+      def endless():
+          while True:
+              pass
+
+      @mp.parallel(backend="cluster")
       def stepped(n):
           for i in range(1, n + 1):
               mp.report_progress(i / n)
@@ -91,6 +96,22 @@ class ClusterPythonTest {
           except mp.TaskTimeoutError:
               out.append(time.time() - t0 < 60)
           out.append(mp.errors.by_kind("WorkerLostError") is mp.WorkerLostError)
+          # Callbacks fire, metrics count the calls, cancel stops a call running on a member.
+          done = []
+          h = sq(5)
+          h.on_complete(done.append)
+          h.get(timeout=120)
+          t0 = time.time()
+          while not done and time.time() - t0 < 30:
+              time.sleep(0.05)
+          out.append(done == [25])
+          m = mp.get_metrics("spin")
+          out.append(m is not None and m.completed_tasks >= 3)
+          h = endless()
+          t0 = time.time()
+          while not h.running() and time.time() - t0 < 60:
+              time.sleep(0.05)
+          out.append(h.cancel_with_timeout(60) and h.is_cancelled())
           return out
       """;
 
@@ -120,6 +141,27 @@ class ClusterPythonTest {
           # Items of 5 ms or more (a loaded machine oversleeps): chunks grow to a quarter
           # second's worth on the cluster, 20-50 calls; at interpreters' 20 ms, 200 or more.
           assert sum(mp.parallel_map(nap, range(1000))) == sum(range(1000))
+          def window(seconds):
+              start = time.time()
+              while time.time() < start + seconds:
+                  pass
+              return start, time.time()
+          # A concurrency limit of 1: the member (2 workers) runs the calls one after another.
+          mp.set_max_concurrent_tasks(1)
+          try:
+              spans = sorted(h.get(timeout=120) for h in [mp.parallel(window)(0.2) for _ in range(3)])
+          finally:
+              mp.set_max_concurrent_tasks(None)
+          assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
+          # Priorities order the calls that wait for a member's worker: every worker busy, a low
+          # then a high one queued; the high one starts first.
+          from makeparallel._bridge import control
+          busy = [mp.parallel(window)(1.0) for _ in range(control.poolSize("cluster"))]
+          low = mp.parallel_priority(window)(0.1, priority=0)
+          high = mp.parallel_priority(window)(0.1, priority=5)
+          assert high.get(timeout=120)[0] <= low.get(timeout=120)[0], (high.get(), low.get())
+          for b in busy:
+              b.get(timeout=120)
           try:
               mp.configure(cluster=settings)
               again = "joined twice"
@@ -131,7 +173,8 @@ class ClusterPythonTest {
       assertTrue(out.contains("joined a cluster already"), out);
       long onMember = memberRuntime.metrics().snapshot().values().stream().mapToLong(Metrics.Entry::completed).sum();
       // local=False: the call and every chunk of the map ran on the other member.
-      assertTrue(onMember >= 1 + 2 && onMember <= 1 + 100, "calls on the member: " + onMember);
+      // (and the 3 + 2 + busy calls of the limit and priority checks)
+      assertTrue(onMember >= 1 + 2 + 5 && onMember <= 1 + 100 + 5 + 4, "calls on the member: " + onMember);
     }
   }
 
@@ -153,7 +196,8 @@ class ClusterPythonTest {
         ctx.eval("python", "mp.parallel(backend='cluster')(spin)(1).get(timeout=120)");
         ClusterBackend b = (ClusterBackend) io.makeparallel.internal.RuntimeAccess.get().backend(caller, ClusterBackend.NAME);
         Loopback.waitFor("the caller to see the member", 60, () -> b.capacities().containsKey(member.name()));
-        assertEquals("[True, True, True, True, True, True]", ctx.eval("python", "str(run())").asString());
+        assertEquals("[True, True, True, True, True, True, True, True, True]",
+            ctx.eval("python", "str(run())").asString());
       }
       long onMember = memberRuntime.metrics().snapshot().values().stream().mapToLong(Metrics.Entry::completed).sum();
       assertTrue(onMember >= 1, "the other member ran part of the work: " + onMember);
