@@ -148,8 +148,7 @@ public final class ClusterNode implements AutoCloseable {
       try {
         m.stop();
         join();
-        Set<String> now = new java.util.LinkedHashSet<>(members());
-        viewListeners.forEach(l -> l.accept(now));
+        tellView();
       } catch (RuntimeException e) {
         LOG.error("cluster member {} could not rejoin: {}", settings.nodeName(), e.toString());
       }
@@ -195,7 +194,11 @@ public final class ClusterNode implements AutoCloseable {
     return names;
   }
 
-  /** Calls {@code listener} with the member names after every change of membership. */
+  /**
+   * Calls {@code listener} with the member names after every change of membership: the view
+   * the transport has when the listeners are told (never an older one from a late event), one
+   * notification at a time.
+   */
   public void onViewChange(Consumer<Set<String>> listener) {
     viewListeners.add(listener);
   }
@@ -208,7 +211,8 @@ public final class ClusterNode implements AutoCloseable {
   public CompletableFuture<Carrier> send(String member, Carrier request, Duration timeout) {
     CompletableFuture<Carrier> reply = new CompletableFuture<>();
     Address target = null;
-    for (Address a : manager.getMembers()) {
+    List<Address> now = manager.getMembers();
+    for (Address a : now == null ? List.<Address>of() : now) {
       if (String.valueOf(a).equals(member)) {
         target = a;
       }
@@ -267,10 +271,19 @@ public final class ClusterNode implements AutoCloseable {
 
     @ViewChanged
     public void viewChanged(ViewChangedEvent e) {
-      Set<String> names = new java.util.LinkedHashSet<>();
-      for (Address a : e.getNewMembers()) {
-        names.add(String.valueOf(a));
-      }
+      tellView();
+    }
+  }
+
+  /**
+   * Tells the view listeners the current view: on every view event, and when a user of the node
+   * finds its view differs from the transport's (a backup for an event missed). Events are
+   * delivered asynchronously, so an event's own list may be older than the view by now; reading
+   * the view and telling it under one lock keeps every listener's last call the newest view.
+   */
+  public void tellView() {
+    synchronized (viewListeners) {
+      Set<String> names = new java.util.LinkedHashSet<>(members());
       for (Consumer<Set<String>> l : viewListeners) {
         try {
           l.accept(names);

@@ -142,7 +142,7 @@ final class ClusterBackend implements Backend {
         node.onViewChange(local::viewChanged);
       }
       node.onViewChange(this::viewChanged);
-      viewChanged(Set.copyOf(node.members()));
+      node.tellView(); // the view so far: it may have changed before the listeners were added
       poller.scheduleWithFixedDelay(this::pollCapacities, 2, 2, TimeUnit.SECONDS);
     } catch (RuntimeException | Error e) {
       close(0);
@@ -247,15 +247,25 @@ final class ClusterBackend implements Backend {
    * the poller thread only: after each view change and every two seconds.
    */
   private void pollCapacities() {
+    try {
+      pollCapacitiesOnce();
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again, and this one backs up the view events.
+      LOG.warn("cluster capacity poll failed (polled again): {}", e.toString());
+    }
+  }
+
+  private void pollCapacitiesOnce() {
     if (closed) {
       return;
     }
     Set<String> current = Set.copyOf(node.members());
     if (!current.equals(view)) {
-      // The listener is the way views arrive; this only backs it up (a missed event).
+      // The listener is the way views arrive; this only backs it up (a missed event). Told
+      // through the node, so its listeners hear views in order, and viewChanged polls again.
       LOG.info("cluster view {} found by polling (the listener told {})", current, view);
-      viewChanged(current);
-      return; // viewChanged polls again
+      node.tellView();
+      return;
     }
     Set<String> members = view;
     told.keySet().retainAll(members);

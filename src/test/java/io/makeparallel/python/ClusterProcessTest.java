@@ -208,11 +208,14 @@ class ClusterProcessTest {
     new ProcessBuilder("kill", "-CONT", Long.toString(m2.pid())).start().waitFor();
     Loopback.waitFor("the member to be back", 120, () -> backend().capacities().containsKey(memberOf(18102)));
     // Its abandoned call was cancelled there: its one worker takes a new call at once. Two
-    // calls go out together, one to each member (one worker each, both idle): were m2's worker
+    // calls of 2 s go out together, one to each member (one worker each): were m2's worker
     // still in its 600 s call, the one sent there would wait. (Retries: a member falsely
     // suspected on a loaded machine costs a rerun, not the test.)
     running.forEach(Task::cancel);
-    List<Task> next = List.of(spin(0.05, 2), spin(0.05, 2));
+    Loopback.waitFor("both members free", 60, () -> backend().inFlight().isEmpty());
+    List<Task> next = List.of(spin(2, 2), spin(2, 2));
+    Loopback.waitFor("one call on each member", 60,
+        () -> backend().inFlight().equals(Map.of(memberOf(18101), 1, memberOf(18102), 1)));
     for (Task t : next) {
       assertTrue(t.await(Duration.ofSeconds(60)), "both members' workers are free again");
       assertEquals(TaskState.SUCCEEDED, t.state(), String.valueOf(t.error()));
