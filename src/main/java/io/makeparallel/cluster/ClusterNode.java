@@ -157,11 +157,19 @@ public final class ClusterNode implements AutoCloseable {
 
   /** The members this node's manager lists, as a MEMBERS request's answer. */
   static String memberList(EmbeddedCacheManager manager) {
+    return String.join(",", names(manager));
+  }
+
+  /** The names of the members {@code manager} lists; none before it has a view. */
+  private static List<String> names(EmbeddedCacheManager manager) {
     List<String> names = new ArrayList<>();
-    for (Address a : manager.getMembers()) {
-      names.add(String.valueOf(a));
+    List<Address> ms = manager.getMembers();
+    if (ms != null) {
+      for (Address a : ms) {
+        names.add(String.valueOf(a));
+      }
     }
-    return String.join(",", names);
+    return names;
   }
 
   /** Answers {@code request} with the handler of the node {@code manager} runs, if any. */
@@ -184,14 +192,7 @@ public final class ClusterNode implements AutoCloseable {
 
   /** The names of the current members, this one included. */
   public List<String> members() {
-    List<String> names = new ArrayList<>();
-    List<Address> ms = manager.getMembers();
-    if (ms != null) {
-      for (Address a : ms) {
-        names.add(String.valueOf(a));
-      }
-    }
-    return names;
+    return names(manager);
   }
 
   /**
@@ -210,18 +211,12 @@ public final class ClusterNode implements AutoCloseable {
    */
   public CompletableFuture<Carrier> send(String member, Carrier request, Duration timeout) {
     CompletableFuture<Carrier> reply = new CompletableFuture<>();
-    Address target = null;
     List<Address> now = manager.getMembers();
-    for (Address a : now == null ? List.<Address>of() : now) {
-      if (String.valueOf(a).equals(member)) {
-        target = a;
-      }
-    }
-    if (target == null) {
+    Address to = now == null ? null : now.stream().filter(a -> String.valueOf(a).equals(member)).findFirst().orElse(null);
+    if (to == null) {
       reply.completeExceptionally(new IllegalStateException("no member " + member + " in the cluster"));
       return reply;
     }
-    Address to = target;
     manager.executor().filterTargets(a -> a.equals(to)).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .submitConsumer(request, (Address from, Carrier v, Throwable err) -> {
           if (err != null) {
