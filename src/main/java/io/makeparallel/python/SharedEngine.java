@@ -23,8 +23,12 @@ public final class SharedEngine {
             System.setProperty("polyglot.engine.userResourceCache",
                 ResourceLocations.cacheDir().resolve("graalpy").toString());
           }
+          // -Dmakeparallel.experimentalEngineOptions=true lets -Dpolyglot.engine.* name the
+          // engine's experimental options too (TraceCompilationDetails and the like), for
+          // diagnosing the JIT; engine options are the host's, not a guest's.
           e = Engine.newBuilder("python")
               .option("engine.WarnInterpreterOnly", "false")
+              .allowExperimentalOptions(Boolean.getBoolean("makeparallel.experimentalEngineOptions"))
               .build();
           engine = e;
         }
