@@ -427,4 +427,25 @@ class LauncherTest {
     assertEquals(0, r.status(), r.err());
     assertEquals("interpreters False True", r.out().trim());
   }
+
+  /**
+   * The launcher fixes the parallel collector's young generation (a quarter of the default heap
+   * cap, at most 512 MB) so worker start-ups do not balloon RSS, and leaves sizing alone when
+   * MAKEPARALLEL_JAVA_OPTS sizes the heap itself. Read from the JVM's own command line.
+   */
+  @Test
+  void youngGenerationIsCappedUnlessTheUserSizesTheHeap() throws Exception {
+    String code = "print(sorted(a.decode() for a in open('/proc/self/cmdline', 'rb').read().split(b'\\0')"
+        + " if a.startswith((b'-Xmn', b'-Xmx'))))\n";
+    long memKb = Files.readAllLines(Path.of("/proc/meminfo")).stream()
+        .filter(l -> l.startsWith("MemTotal:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst()
+        .orElseThrow();
+    long young = Math.min(512, memKb / 1024 / 4 / 4);
+    ProcessRun r = launch(Map.of(), "", "-c", code);
+    assertEquals(0, r.status(), r.err());
+    assertEquals(young >= 32 ? "['-Xmn" + young + "m']" : "[]", r.out().trim());
+    ProcessRun own = launch(Map.of("MAKEPARALLEL_JAVA_OPTS", "-Xmx1g"), "", "-c", code);
+    assertEquals(0, own.status(), own.err());
+    assertEquals("['-Xmx1g']", own.out().trim());
+  }
 }
