@@ -615,8 +615,10 @@ def b6(peer, P):
 def b7(peer, P):
     k, tasks = P["b7_workers"], P["b7_tasks"]
     log("B7 memory: 0..%d worker interpreters, then %d tasks with dropped handles (fresh processes)" % (k, tasks))
+    # Cold, in a JVM of its own: relayed to a warm daemon, the RSS read would be the daemon's,
+    # whose heap earlier runs have long since grown (that read 1.5 MB per worker against 3 GB).
     ours = peer.proc([LAUNCHER, "bench/workloads/memory.py", "--max-workers", str(k), "--tasks", str(tasks),
-                      "--checkpoints", str(P["b7_checkpoints"])])["emitted"]
+                      "--checkpoints", str(P["b7_checkpoints"])], {"MAKEPARALLEL_DAEMON": "0"})["emitted"]
     theirs = peer.proc([PY3, "bench/peers/memory.py", "--workers", str(k)])["emitted"]
     pts = ours["workers"]
     # Per extra worker: the slope from 1 to k workers (single steps are noisy, because the JVM
