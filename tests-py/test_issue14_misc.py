@@ -210,6 +210,9 @@ class MapStopsPromptlyTest(unittest.TestCase):
         known = _map._Run(abs, abs, iter(()), 100, "threads", 2, None, None, "raise", False, 4, True)
         known.per_item = 1e-7
         self.assertLessEqual(max(known._size() for _ in range(9)), 13, "capped at 4 chunks a worker")
+        remote = _map._Run(abs, abs, iter(()), None, "interpreters", 2, None, None, "raise", False, 4, True)
+        remote.per_item = 1e-7  # a chunk sent to a worker costs ~1 ms more: tiny items get bigger chunks
+        self.assertEqual(max(remote._size() for _ in range(12)), 65536)
         fixed = _map._Run(abs, abs, iter(()), None, "threads", 2, 500, None, "raise", False, 4, True)
         fixed.per_item = 2.0
         self.assertEqual(fixed._size(), 500, "an explicit chunksize is kept")
