@@ -257,45 +257,31 @@ class Semantics(unittest.TestCase):
 
 
 class Speedup(unittest.TestCase):
-    def test_two_interpreters_beat_serial(self):
-        run = mp.parallel(backend="interpreters")(interp_helpers.fib)
-        # Size the task by time, not by a fixed n: once the workers keep their code objects
-        # and the JIT compiles fib, fib(19) takes ~12 ms, and at that size the per-task
-        # hand-off is a visible share of the work. ~0.15 s per task keeps it negligible.
+    def test_two_interpreters_run_at_the_same_time(self):
+        # Not judged by wall time against a serial run: on a 2-core box the JIT's compiler
+        # thread holds most of a core for minutes after the workers start (README, issue 12),
+        # so two workers that do run side by side can still take ~0.9x the serial time. What
+        # only parallel workers can show: two calls whose spans overlap, and more than one
+        # core's worth of CPU between them while they ran. Two workers taken in turn (one
+        # dispatch at a time, or a lock between them) overlap little, or share one core.
+        run = mp.parallel(backend="interpreters")(interp_helpers.fib_span)
         n = 19
-        mp.gather([run(n) for _ in range(4)], timeout=300)
-        while True:
-            t0 = time.perf_counter()
-            run(n).get(timeout=300)
-            if time.perf_counter() - t0 >= 0.15 or n >= 30:
+        mp.gather([run(n) for _ in range(2)], timeout=300)
+        while n < 30:  # ~0.2 s a call, so the hand-off is a small share of a span
+            start, end, _ = run(n).get(timeout=300)
+            if end - start >= 0.2:
                 break
             n += 1
-        # Two interpreters that ran one at a time could never beat 0.8x serial, however
-        # lucky the scheduling; a loaded shared box can make one attempt miss, so the best
-        # of three decides. The JIT may compile fib only after the sizing above (one CI run
-        # sized n=23 at 0.15 s, then ran it at 10 ms a task, where the hand-off of a few ms
-        # per task is the work): an attempt whose serial run came out under 0.1 s a task does
-        # not count, and n grows instead (bounded).
-        ratios = []
-        resized = 0
-        while len(ratios) < 3:
-            mp.gather([run(n) for _ in range(4)], timeout=300)  # both workers warm at this n
-            t0 = time.perf_counter()
-            for _ in range(4):
-                run(n).get(timeout=300)
-            serial = time.perf_counter() - t0
-            if serial < 0.4 and n < 32 and resized < 8:
-                n += 1
-                resized += 1
-                continue
-            t0 = time.perf_counter()
-            mp.gather([run(n) for _ in range(4)], timeout=300)
-            parallel = time.perf_counter() - t0
-            ratios.append((parallel / serial, parallel, serial))
-            if parallel < 0.8 * serial:
+        seen = []
+        for _ in range(3):  # a loaded shared box can spoil one attempt
+            (s1, e1, c1), (s2, e2, c2) = mp.gather([run(n) for _ in range(2)], timeout=300)
+            overlap = min(e1, e2) - max(s1, s2)
+            shorter = min(e1 - s1, e2 - s2)
+            cores = (c1 + c2) / (max(e1, e2) - min(s1, s2))
+            seen.append("overlap %.2f of the shorter span, %.2f cores" % (overlap / shorter, cores))
+            if overlap >= 0.5 * shorter and cores > 1.05:
                 return
-        self.fail("4 CPU tasks (fib(%d)) on 2 interpreters never beat 0.8x one at a time: %s"
-                  % (n, ", ".join("%.2fs vs %.2fs" % (p, s) for _, p, s in ratios)))
+        self.fail("two fib(%d) calls on 2 interpreters did not run side by side: %s" % (n, "; ".join(seen)))
 
 
 if __name__ == "__main__":
