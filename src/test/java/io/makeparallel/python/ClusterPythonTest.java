@@ -154,9 +154,11 @@ class ClusterPythonTest {
               mp.set_max_concurrent_tasks(None)
           assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
           # Priorities order the calls that wait for a member's worker: every worker busy, a low
-          # then a high one queued; the high one starts first.
+          # then a high one queued; the high one starts first. The busy calls end 0.5 s apart,
+          # so one worker frees at a time: two freed together would start both queued calls
+          # within milliseconds, in either order on the member (a CI run saw low 4 ms ahead).
           from makeparallel._bridge import control
-          busy = [mp.parallel(window)(1.0) for _ in range(control.poolSize("cluster"))]
+          busy = [mp.parallel(window)(1.0 + 0.5 * i) for i in range(control.poolSize("cluster"))]
           low = mp.parallel_priority(window)(0.1, priority=0)
           high = mp.parallel_priority(window)(0.1, priority=5)
           assert high.get(timeout=120)[0] <= low.get(timeout=120)[0], (high.get(), low.get())
