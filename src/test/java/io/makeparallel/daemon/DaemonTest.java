@@ -70,6 +70,16 @@ class DaemonTest {
   }
 
   @Test
+  void theDaemonsYoungGenerationIsAQuarterOfItsHeapCap() throws Exception {
+    long before = h.runsServed();
+    ProcessRun r = h.run("-c", "print(sorted(a.decode() for a in open('/proc/self/cmdline', 'rb').read()"
+        + ".split(b'\\0') if a.startswith((b'-Xmn', b'-Xmx'))))");
+    assertEquals(0, r.status(), r::err);
+    assertEquals("['-Xmn256m', '-Xmx1g']\n", r.out()); // MAKEPARALLEL_DAEMON_HEAP=1g (DaemonHarness)
+    assertEquals(before + 1, h.runsServed(), "the run was not served by the daemon");
+  }
+
+  @Test
   void stdoutAndStderrArriveInTheOrderWritten() throws Exception {
     ProcessBuilder pb = h.command(Map.of(), "-c", String.join("\n",
         "import sys",

@@ -447,5 +447,12 @@ class LauncherTest {
     ProcessRun own = launch(Map.of("MAKEPARALLEL_JAVA_OPTS", "-Xmx1g"), "", "-c", code);
     assertEquals(0, own.status(), own.err());
     assertEquals("['-Xmx1g']", own.out().trim());
+    // A flag that only mentions the collector keeps the cap; choosing a collector drops it.
+    ProcessRun tuned = launch(Map.of("MAKEPARALLEL_JAVA_OPTS", "-XX:ParallelGCThreads=2"), "", "-c", code);
+    assertEquals(0, tuned.status(), tuned.err());
+    assertEquals(young >= 32 ? "['-Xmn" + young + "m']" : "[]", tuned.out().trim());
+    ProcessRun serial = launch(Map.of("MAKEPARALLEL_JAVA_OPTS", "-XX:+UseSerialGC"), "", "-c", code);
+    assertEquals(0, serial.status(), serial.err());
+    assertEquals("[]", serial.out().trim());
   }
 }
