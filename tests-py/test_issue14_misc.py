@@ -7,8 +7,10 @@ workload, and the few timing bounds are loose enough that only a broken feature 
 import asyncio
 import os
 import threading
+import types
 import time
 import unittest
+from unittest import mock
 
 import makeparallel as mp
 
@@ -197,7 +199,7 @@ class MapStopsPromptlyTest(unittest.TestCase):
     def test_chunk_size_follows_the_measured_time_per_item(self):
         # White-box, deterministic: the sizes _Run picks for a measured time per item.
         from makeparallel import _map
-        run = _map._Run(abs, abs, iter(()), None, "threads", 2, None, None, "raise", False, 4, True)
+        run = _map._Run(abs, None, iter(()), None, "threads", 2, None, None, "raise", False, 4, True)
         self.assertEqual(run._size(), 1, "nothing measured yet: items may be slow")
         run.per_item = 1e-7  # tiny items: grow (by at most 4x a chunk) to the 8192 cap
         sizes = [run._size() for _ in range(9)]
@@ -207,15 +209,38 @@ class MapStopsPromptlyTest(unittest.TestCase):
         self.assertEqual(run._size(), 4)
         run.per_item = 2.0  # slow items: one at a time
         self.assertEqual(run._size(), 1)
-        known = _map._Run(abs, abs, iter(()), 100, "threads", 2, None, None, "raise", False, 4, True)
+        known = _map._Run(abs, None, iter(()), 100, "threads", 2, None, None, "raise", False, 4, True)
         known.per_item = 1e-7
         self.assertLessEqual(max(known._size() for _ in range(9)), 13, "capped at 4 chunks a worker")
-        remote = _map._Run(abs, abs, iter(()), None, "interpreters", 2, None, None, "raise", False, 4, True)
+        sender = types.SimpleNamespace(item_bytes=None)
+        remote = _map._Run(abs, sender, iter(()), None, "interpreters", 2, None, None, "raise", False, 4, True)
         remote.per_item = 1e-7  # a chunk sent to a worker costs ~1 ms more: tiny items get bigger chunks
         self.assertEqual(max(remote._size() for _ in range(12)), 65536)
-        fixed = _map._Run(abs, abs, iter(()), None, "threads", 2, 500, None, "raise", False, 4, True)
+        sender.item_bytes = 100_000  # big items (or results): at most 8 MB of pickles a chunk
+        self.assertEqual(remote._size(), 83)
+        fixed = _map._Run(abs, None, iter(()), None, "threads", 2, 500, None, "raise", False, 4, True)
         fixed.per_item = 2.0
         self.assertEqual(fixed._size(), 500, "an explicit chunksize is kept")
+
+    def test_interpreters_chunks_are_capped_by_their_pickled_bytes(self):
+        # End to end on worker interpreters, with the byte cap lowered: 2 KB items of a cheap
+        # function would grow to chunks of 125 by time and count; 20 KB allows 9 (items there,
+        # their lengths back).
+        from makeparallel import _map
+        sizes = []
+        real_chunk = _map._Run._chunk
+
+        def recording(run):
+            chunk = real_chunk(run)
+            sizes.append(len(chunk))
+            return chunk
+        items = [bytes([i % 256]) * 2000 for i in range(1000)]
+        with mock.patch.object(_map, "_MAX_CHUNK_BYTES", 20_000), \
+                mock.patch.object(_map._Run, "_chunk", recording):
+            out = mp.parallel_map(len, items, backend="interpreters")
+        self.assertEqual(out, [2000] * 1000)
+        self.assertGreater(len(sizes), 100, sizes)
+        self.assertLessEqual(max(sizes), 9, sizes)
 
     def test_tiny_items_map_correctly_across_growing_chunks(self):
         self.assertEqual(mp.parallel_map(abs, range(-50000, 0)), list(range(50000, 0, -1)))

@@ -19,6 +19,9 @@ _MAX_CHUNK = 8192
 # bigger chunks there: B3 at 1,000,000 items went 0.57 -> 0.43 us/item with this cap (2026-11-30,
 # 2-core VM, same process); the time target below still bounds what one chunk takes.
 _MAX_REMOTE_CHUNK = 65536
+# ... and no bigger than this in pickled bytes, there and back (items of 1 KB: chunks of 8,192,
+# the count cap before the remote one; the caller and the worker each hold a few chunks).
+_MAX_CHUNK_BYTES = 8 << 20
 _CHUNKS_PER_WORKER = 4
 _MAX_GROWTH = 4  # a chunk is at most this many times the previous one
 _CHUNK_SECONDS = 0.02  # what one chunk should take: tens of ms, so stopping is prompt
@@ -255,6 +258,9 @@ class _Run:
             target = _CLUSTER_CHUNK_SECONDS if self.backend == "cluster" else _CHUNK_SECONDS
             want = self.cap if self.per_item <= 0 else int(target / self.per_item)
             size = max(1, min(self.cap, want, max(1, self.last_size) * _MAX_GROWTH))
+            item_bytes = None if self.sender is None else self.sender.item_bytes
+            if item_bytes:
+                size = max(1, min(size, int(_MAX_CHUNK_BYTES / item_bytes)))
         self.last_size = size
         return size
 

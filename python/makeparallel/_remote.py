@@ -112,7 +112,7 @@ class ChunkSender:
     worker cannot import.
     """
 
-    __slots__ = ("func", "prefix", "runner", "shipped", "on_fail", "backend")
+    __slots__ = ("func", "prefix", "runner", "shipped", "on_fail", "backend", "item_bytes")
 
     def __init__(self, func, runner, shipped, on_fail, backend="interpreters"):
         self.backend = backend
@@ -121,6 +121,7 @@ class ChunkSender:
         self.runner = runner
         self.shipped = shipped
         self.on_fail = on_fail
+        self.item_bytes = None  # pickled bytes per item, there and back, of the latest chunk
 
     def submit(self, chunk, start, name, opts, timeout):
         """The handle of ``chunk`` (its items from index ``start``), submitted with ``opts``
@@ -136,7 +137,13 @@ class ChunkSender:
         # caller could clear, so it runs its items in one batch.
         call = (self.runner, (self.shipped, items, start, None, self.on_fail), {}, 0)
         payload = (self.prefix + pickle.dumps(call, _ship.PROTOCOL)).decode("latin-1")
-        return _submit.submit_remote(payload, None, name, opts, None, timeout, self.backend)
+        sent = 0 if items is chunk else len(items.data)
+        count = len(chunk)
+
+        def decode(data):
+            self.item_bytes = (sent + len(data)) / count
+            return decode_result(data)
+        return _submit.submit_remote(payload, None, name, opts, None, timeout, self.backend, decode=decode)
 
 
 def _item_not_shippable(fn, chunk, start, exc):

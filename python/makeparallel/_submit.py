@@ -149,13 +149,16 @@ def submit(fn, args, kwargs, *, name=None, backend=None, priority=0, timeout=Non
     return submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend, retries)
 
 
-def submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend="interpreters", retries=0):
+def submit_remote(payload, prepare, name, opts, dep_hosts, timeout, backend="interpreters", retries=0,
+                  decode=None):
     """The handle of a call for the interpreters or cluster backend: its pickle ``payload``, or
     ``prepare`` that pickles it once the dependencies' results are in. On the cluster a task
-    with ``retries`` also runs again on another member when its member is lost."""
-    from ._remote import decode_result
+    with ``retries`` also runs again on another member when its member is lost. ``decode``
+    turns the result's pickle into its value (``_remote.decode_result`` by default)."""
+    if decode is None:
+        from ._remote import decode_result as decode
     if backend == "cluster":
         host = check(bridge.submitCluster(payload, prepare, opts, dep_hosts, retries))
     else:
         host = check(bridge.submitRemote(payload, prepare, opts, dep_hosts))
-    return AsyncHandle(host, name, decode_result, timeout)
+    return AsyncHandle(host, name, decode, timeout)
