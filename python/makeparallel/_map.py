@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from . import _validate, errors
+from . import _pack, _validate, errors
 from ._bridge import bridge, control
 from ._submit import options, resolve_backend, submit_threads
 
@@ -103,6 +103,14 @@ def _run_chunk_timed(func, chunk, start=0, live=None, on_fail=None):
     return (list(done) if errors is None else _Failed(list(done), errors)), _clock() - t0
 
 
+def _run_chunk_remote(func, chunk, start=0, live=None, on_fail=None):
+    """``_run_chunk_timed`` in a worker interpreter or member: a result list of plain numbers
+    goes back packed (``_pack``), the rest as a pickle."""
+    rows, seconds = _run_chunk_timed(func, chunk, start, live, on_fail)
+    packed = _pack.pack(rows)
+    return (rows if packed is None else packed), seconds
+
+
 def _auto_chunksize(total, workers, cap=_MAX_CHUNK):
     # 4 chunks per worker, multiprocessing.Pool.map's default: enough to balance uneven items,
     # few enough that the per-chunk cost (tens of microseconds warm, around a millisecond
@@ -185,7 +193,7 @@ def parallel_map(func, items, *, backend=None, max_workers=None, chunksize=None,
         except Exception:
             _remote.check_shippable(func, "func")  # raises the TypeError that names the culprit
             raise
-        sender = _remote.ChunkSender(func, _run_chunk_timed, shipped, None if on_error != "raise" else True,
+        sender = _remote.ChunkSender(func, _run_chunk_remote, shipped, None if on_error != "raise" else True,
                                      backend)
         workers = max_workers or _remote.configured_size(backend)
     else:

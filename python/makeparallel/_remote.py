@@ -4,7 +4,7 @@ import inspect
 import pickle
 import sys
 
-from . import _ship, _shipclass, errors
+from . import _pack, _ship, _shipclass, errors
 from ._bridge import check, control
 from . import _submit
 
@@ -128,6 +128,8 @@ class ChunkSender:
         (``_submit.options``, whose timeout is ``timeout``: seconds or None)."""
         if type(chunk) is range:
             items = chunk
+        elif (packed := _pack.pack(chunk)) is not None:
+            items = packed
         else:
             try:
                 items = _ship.Pickled(chunk)
@@ -137,7 +139,7 @@ class ChunkSender:
         # caller could clear, so it runs its items in one batch.
         call = (self.runner, (self.shipped, items, start, None, self.on_fail), {}, 0)
         payload = (self.prefix + pickle.dumps(call, _ship.PROTOCOL)).decode("latin-1")
-        sent = 0 if items is chunk else len(items.data)
+        sent = 0 if items is chunk else len(items.data)  # a Pickled's or a Packed's bytes
         count = len(chunk)
 
         def decode(data):
