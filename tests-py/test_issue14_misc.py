@@ -7,8 +7,8 @@ workload, and the few timing bounds are loose enough that only a broken feature 
 import asyncio
 import os
 import threading
-import types
 import time
+import types
 import unittest
 from unittest import mock
 

@@ -18,6 +18,7 @@ MIN_ITEMS = 64  # shorter lists: the pickle is cheap, and the checks would cost 
 # module on every platform CPython and GraalPy run on: 1, 2, 4, 8 bytes).
 _INT_CODES = (("b", -(1 << 7), 1 << 7), ("h", -(1 << 15), 1 << 15), ("i", -(1 << 31), 1 << 31),
               ("q", -(1 << 63), 1 << 63))
+_CODES = frozenset([code for code, _, _ in _INT_CODES] + ["d"])
 _SWAP = sys.byteorder == "big"
 
 
@@ -69,7 +70,7 @@ def pack(values):
 
 def unpack(code, data):
     """The list a ``Packed`` stands for (what its pickle calls on the receiving side)."""
-    if code not in ("b", "h", "i", "q", "d"):
+    if code not in _CODES:
         raise ValueError("unknown packed typecode %r" % (code,))
     a = array.array(code)
     a.frombytes(data)
