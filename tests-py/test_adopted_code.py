@@ -47,6 +47,47 @@ def _logged(fn):
 @_logged
 def wrapped(x):
     return x * 2
+
+
+def _is_shared(fn):
+    import makeparallel._ship as ship
+    entry = ship._adopted.get(id(fn.__code__))
+    return entry is not None and entry[1] is fn.__code__
+
+
+def _tag(name):
+    return lambda fn: fn
+
+
+def black_style(
+    x,
+    y=2,
+) -> int:
+    return x * y, _is_shared(black_style)
+
+
+@_tag(
+    "a decorator over lines",
+)
+def decorated(x):
+    return x + 1, _is_shared(decorated)
+
+
+def one_line(x): return x - 1, _is_shared(one_line)
+
+
+def commented(x):
+    # a comment in the body
+    return x * 3, _is_shared(commented)
+    # and one after it
+# and one at column 0
+
+
+def column_zero_string(x):
+    text = """
+at column 0
+"""
+    return len(text) + x, _is_shared(column_zero_string)
 '''
 
 
@@ -85,6 +126,21 @@ class AdoptedCode(unittest.TestCase):
             self.assertTrue(same_globals, "the module's namespace")
             self.assertTrue(adopted, "the running code is the shared one")
         self.assertEqual([r[3] for r in on_workers(self.mod.where, [1, 2])], [11, 12])
+
+    def test_defs_of_every_layout_are_read_from_their_file_and_shared(self):
+        # The worker finds a def's lines itself (no inspect in workers): signatures over lines
+        # with black's closing line, decorators over lines, one-liners, comments around it.
+        for name, expected in (("black_style", [2, 4]), ("decorated", [2, 3]), ("one_line", [0, 1]),
+                               ("commented", [3, 6])):
+            rows = on_workers(getattr(self.mod, name), [1, 2])
+            self.assertEqual([r[0] for r in rows], expected, name)
+            self.assertTrue(all(r[1] for r in rows), "%s runs on its shared code: %s" % (name, rows))
+
+    def test_a_def_it_cannot_delimit_still_runs_right(self):
+        # A line at column 0 inside a string ends the block early: the text then does not
+        # compile to the function's code, and the function keeps the code its import made.
+        rows = on_workers(self.mod.column_zero_string, [1, 2])
+        self.assertEqual([r[0] for r in rows], [14, 15])
 
     def test_a_function_that_is_not_its_def_keeps_its_own_code(self):
         # functools.wraps gives the wrapper the def's names but not its code: nothing to share.

@@ -20,14 +20,52 @@ from . import _daemon  # noqa: E402
 
 _daemon.install(_bridge_object.currentTaskId)
 
-from .errors import *  # noqa: E402,F401,F403
-from ._handle import AsyncHandle, AsyncHandleFast  # noqa: E402
-from ._launchers import *  # noqa: E402,F401,F403
-from ._control import *  # noqa: E402,F401,F403
-from ._map import parallel_map  # noqa: E402
-from ._sync import *  # noqa: E402,F401,F403
-from . import errors as _errors, _launchers, _control, _sync  # noqa: E402
+# The public API is loaded on first use (PEP 562): a worker interpreter imports this package for
+# its task runner (makeparallel._worker), and every module it imports is one more to parse,
+# hold in its heap and count towards the JIT's thresholds in each worker it starts. In the
+# main script the first access of any public name (or `from makeparallel import ...`) loads
+# all of it at once, so `makeparallel.<name>` and `import *` behave as eager imports did.
 
-__all__ = (["__version__", "AsyncHandle", "AsyncHandleFast", "parallel_map"]
-           + list(_errors.__all__) + list(_launchers.__all__) + list(_control.__all__)
-           + list(_sync.__all__))
+_api_lock = _threading.RLock()
+_api_loading = False
+
+
+def _load_api():
+    global _api_loading
+    with _api_lock:
+        if "__all__" in globals() or _api_loading:
+            return
+        _api_loading = True
+        try:
+            from . import errors, _handle, _launchers, _control, _map, _sync
+        finally:
+            _api_loading = False
+        found = {"AsyncHandle": _handle.AsyncHandle, "AsyncHandleFast": _handle.AsyncHandleFast,
+                 "parallel_map": _map.parallel_map}
+        for module in (errors, _launchers, _control, _sync):
+            found.update((name, getattr(module, name)) for name in module.__all__)
+        globals().update(found)
+        globals()["__all__"] = (["__version__", "AsyncHandle", "AsyncHandleFast", "parallel_map"]
+                                + list(errors.__all__) + list(_launchers.__all__)
+                                + list(_control.__all__) + list(_sync.__all__))
+
+
+def __getattr__(name):
+    # Private names are the package's own modules: an import of one asks for it here first
+    # (`from . import _x`), and must then find it missing, not load the API around it. The one
+    # public module is imported alone, for the same reason (the API's modules import it).
+    if name == "errors":
+        import importlib
+        return importlib.import_module(__name__ + ".errors")
+    if name == "__all__" or not name.startswith("_"):
+        _load_api()
+        try:
+            return globals()[name]
+        except KeyError:
+            pass
+    raise AttributeError("module 'makeparallel' has no attribute %r" % (name,))
+
+
+def __dir__():
+    _load_api()
+    return sorted(globals())

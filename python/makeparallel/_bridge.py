@@ -7,8 +7,6 @@ and the logger (``MetricsBridge``). An absent value crosses as ``None``, never a
 
 import polyglot
 
-from . import errors
-
 bridge = polyglot.import_value("makeparallel.bridge")
 if bridge is None:
     raise ImportError(
@@ -28,6 +26,7 @@ shared_code = polyglot.import_value("makeparallel.code")
 
 def fault_error(fault):
     """The exception a bridge fault string ``"Kind|message"`` stands for (kinds: errors.by_kind)."""
+    from . import errors  # here: a worker interpreter that meets no fault never loads it
     kind, _, message = fault.partition("|")
     return errors.by_kind(kind)(message)
 

@@ -230,7 +230,13 @@ class Pickled:
         return (loads, (self.data,))
 
 
+_dataclass_reducers = False
+
+
 def dumps(obj):
+    global _dataclass_reducers
+    if not _dataclass_reducers:
+        _dataclass_reducers = _shipclass.add_dataclass_reducers(_REDUCERS)
     buf = io.BytesIO()
     _Pickler(buf, PROTOCOL).dump(obj)
     return buf.getvalue()

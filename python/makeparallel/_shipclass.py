@@ -9,12 +9,11 @@ when instances or raised errors come back, the caller maps the id to its ORIGINA
 ``isinstance(result, Point)`` and ``except MyError:`` work there.
 """
 
-import dataclasses
 import enum
+import os
 import sys
 import threading
 import types
-import uuid
 import weakref
 
 __all__ = ["ShipError", "by_value", "class_state", "reduce_class", "REDUCERS"]
@@ -49,7 +48,7 @@ def _tracker_id(cls):
     with _lock:
         tid = _ids.get(cls)
         if tid is None:
-            tid = uuid.uuid4().hex
+            tid = os.urandom(16).hex()
             _ids[cls] = tid
             _classes[tid] = cls
         return tid
@@ -148,16 +147,16 @@ def _reduce_mappingproxy(obj):
 
 
 def _dataclass_sentinel(name):
+    import dataclasses
     return getattr(dataclasses, name)
 
 
 # dataclasses tells fields, defaults and factories apart by the identity of these markers, so
-# they travel by name: a copy would make fields() empty and every default look set.
+# they travel by name: a copy would make fields() empty and every default look set. Their
+# reducers join the pickler's once dataclasses is loaded (add_dataclass_reducers): no sentinel can
+# exist before, and a worker that never meets a dataclass never imports it (nor inspect, re
+# and the rest it pulls in).
 _SENTINELS = {}
-for _name in ("MISSING", "_HAS_DEFAULT_FACTORY", "_FIELD", "_FIELD_CLASSVAR", "_FIELD_INITVAR", "KW_ONLY"):
-    if hasattr(dataclasses, _name):
-        _SENTINELS[id(getattr(dataclasses, _name))] = _name
-del _name
 
 
 def _reduce_sentinel(obj):
@@ -173,7 +172,18 @@ REDUCERS = {
     property: _reduce_property,
     types.MappingProxyType: _reduce_mappingproxy,
 }
-for _v in (getattr(dataclasses, n, None) for n in ("MISSING", "_HAS_DEFAULT_FACTORY", "_FIELD")):
-    if _v is not None and not isinstance(_v, type):
-        REDUCERS[type(_v)] = _reduce_sentinel
-del _v
+
+
+def add_dataclass_reducers(reducers):
+    """Once ``dataclasses`` is imported: its sentinels' reducers into ``reducers``; True when done."""
+    dataclasses = sys.modules.get("dataclasses")
+    if dataclasses is None:
+        return False
+    for name in ("MISSING", "_HAS_DEFAULT_FACTORY", "_FIELD", "_FIELD_CLASSVAR", "_FIELD_INITVAR", "KW_ONLY"):
+        if hasattr(dataclasses, name):
+            _SENTINELS[id(getattr(dataclasses, name))] = name
+    for name in ("MISSING", "_HAS_DEFAULT_FACTORY", "_FIELD"):
+        value = getattr(dataclasses, name, None)
+        if value is not None and not isinstance(value, type):
+            reducers[type(value)] = _reduce_sentinel
+    return True

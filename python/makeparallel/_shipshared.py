@@ -15,8 +15,6 @@ defaults). Anything else (nested functions, closures, methods, lambdas, an inden
 a file changed since it was loaded) keeps the per-worker path.
 """
 
-import ast
-import inspect
 import sys
 import types
 
@@ -85,17 +83,61 @@ def _same_consts(a, b):
     return True
 
 
+def source_lines(code):
+    """``(lines, first_line)`` of the top-level ``def`` (decorators included) that ``code`` was
+    compiled from, read from its file; None when it cannot be told.
+
+    What ``inspect.getsourcelines`` gives for such a def, without ``inspect``: every worker
+    that adopts a function runs this, and ``inspect`` would bring ``tokenize``, ``dis`` and a
+    dozen more modules into each worker (parsed, held in its heap, and hot enough during its
+    start to keep the JIT compiling them). The block ends before the next line that starts a
+    statement at column 0, so a body whose string literal has such a line comes out short:
+    ``payload`` then finds the text does not compile to ``code`` and the function keeps its
+    own code, as for any file that cannot be read here.
+    """
+    first = code.co_firstlineno
+    try:
+        with open(code.co_filename, "rb") as f:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError, TypeError, ValueError):
+        return None
+    # Lines as the compiler numbers them: split at "\n" only (str.splitlines would also split
+    # at form feeds and other separators that a string or comment may hold).
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not 1 <= first <= len(lines) or lines[first - 1][:1].isspace():
+        return None
+    end = first - 1  # the def line: after the decorators, which may span lines
+    while end < len(lines) and not lines[end].startswith(("def ", "async def ")):
+        end += 1
+    end += 1
+    while end < len(lines):
+        line = lines[end]
+        # A closing bracket is never a statement's first character: it continues the def line
+        # (as black writes a long signature's last line: ``) -> int:``).
+        if line[:1] not in ("", " ", "\t", "\n", "\r", "\f", "#", ")", "]", "}") and line.strip():
+            break
+        end += 1
+    while end > first and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return lines[first - 1:end], first
+
+
 def payload(fn):
     """``(tag, filename, text, name)`` for ``fn`` if it can be compiled from one shared source,
     else None. The text is checked here, where the function was defined: it compiles to the
     same code as ``fn`` (the file has not changed since it was loaded)."""
+    import ast  # here, not at the top: only a function that may share its code needs it
     code = fn.__code__
     name = code.co_name
     if (name == "<lambda>" or code.co_freevars or fn.__qualname__ != name
             or getattr(fn, "__name__", None) != name):
         return None
+    found = source_lines(code)
+    if found is None:
+        return None
+    lines, first = found
     try:
-        lines, first = inspect.getsourcelines(code)
         tree = ast.parse("".join(lines))
     except (OSError, TypeError, SyntaxError, ValueError):
         return None

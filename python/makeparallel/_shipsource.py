@@ -14,10 +14,7 @@ annotations are dropped from the text: they were evaluated where the function wa
 the shipped function gets the caller's own defaults.
 """
 
-import ast
-import inspect
 import sys
-import textwrap
 
 from ._shipclass import ShipError
 
@@ -56,6 +53,8 @@ def _enclosing_class(qualname):
 
 def payload(fn):
     """What a worker needs to compile ``fn``'s code: ``(text, filename, first_line, class, name, freevars)``."""
+    import inspect  # here, not at the top: a worker that never ships source never loads it
+    import textwrap
     code = fn.__code__
     if code.co_name == "<lambda>":
         raise _unavailable(code, "cannot be told apart from the line it is on (a lambda)")
@@ -82,6 +81,7 @@ def _strip(node):
 
 def compile_payload(data):
     """The code object of the function described by ``payload``; raises SourceUnavailable."""
+    import ast
     text, filename, first, cls, name, freevars = data
     try:
         tree = ast.parse(text, filename)

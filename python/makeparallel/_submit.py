@@ -9,6 +9,7 @@ import threading
 
 from . import _validate
 from ._bridge import bridge, check, fault_error
+from ._retry import call_with_retries
 from ._handle import AsyncHandle, _Boxed
 
 BACKENDS = ("threads", "interpreters", "cluster")
@@ -53,26 +54,6 @@ def check_depends_on(depends_on):
             raise TypeError("depends_on must contain only AsyncHandle objects, got %s %r"
                             % (type(d).__name__, d))
     return deps
-
-
-def call_with_retries(fn, args, kwargs, retries, retry_on=Exception, again=None, give_up=None):
-    """``fn(*args, **kwargs)``, re-run up to ``retries`` times on ``retry_on``, never once the
-    running task was cancelled. The one retry loop: tasks' ``retries`` and ``@retry``/
-    ``@retry_backoff`` (which log and pause in ``again(k, exc)`` after failure k, and log in
-    ``give_up(k, exc)`` before the last error is raised).
-    """
-    attempt = 0
-    while True:
-        try:
-            return fn(*args, **kwargs)
-        except retry_on as exc:
-            attempt += 1
-            if attempt > retries or bridge.currentCancelled():
-                if give_up is not None:
-                    give_up(attempt, exc)
-                raise
-            if again is not None:
-                again(attempt, exc)
 
 
 def _thread_body(fn, args, kwargs, deps, retries):

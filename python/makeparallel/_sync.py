@@ -18,7 +18,7 @@ import time
 import types
 from collections import OrderedDict, namedtuple
 
-from ._submit import call_with_retries
+from ._retry import call_with_retries
 from ._support import log, record_metric
 
 __all__ = [

@@ -7,10 +7,9 @@ import pickle
 import posix
 import sys
 import threading
-import traceback
 
 from . import _ship
-from ._submit import call_with_retries
+from ._retry import call_with_retries
 
 _path = None
 _exit_status = None
@@ -66,6 +65,7 @@ def _apply_path(path):
 
 
 def _failure(exc):
+    import traceback  # on failure only: it brings linecache and tokenize into the worker
     tb = traceback.format_exc()
     name = "%s.%s" % (type(exc).__module__, type(exc).__qualname__)
     try:
