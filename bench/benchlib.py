@@ -118,11 +118,17 @@ def jvm_live_heap(pid=None, classes=()):
             out = f.read()
     finally:
         os.unlink(path)
-    res = {"live_mb": None, "instances": {c: 0 for c in classes}}
+    # compiler_mb: what the jar-based Graal compiler's own objects hold (its graphs in flight
+    # live in this heap, tens of MB that come and go with what it is compiling), matched by
+    # class name as the Java leak tests do (LeakProbe.compilerBytes).
+    res = {"live_mb": None, "compiler_mb": 0.0, "instances": {c: 0 for c in classes}}
     for line in out.splitlines():
         parts = line.split()
         if parts[:1] == ["Total"] and len(parts) >= 3:
             res["live_mb"] = int(parts[2]) / (1024.0 * 1024.0)
-        elif len(parts) >= 4 and parts[3] in res["instances"]:
-            res["instances"][parts[3]] = int(parts[1])
+        elif len(parts) >= 4 and parts[0].endswith(":"):
+            if "jdk.graal.compiler." in parts[3] or "jdk.vm.ci." in parts[3]:
+                res["compiler_mb"] += int(parts[2]) / (1024.0 * 1024.0)
+            if parts[3] in res["instances"]:
+                res["instances"][parts[3]] = int(parts[1])
     return res

@@ -32,7 +32,8 @@ def rss_after_gc():
 
 def heap():
     h = jvm_live_heap(classes=TRACKED)
-    return h and {"live_heap_mb": h["live_mb"], "live_objects": h["instances"]}
+    return h and {"live_heap_mb": h["live_mb"], "compiler_heap_mb": h["compiler_mb"],
+                  "live_objects": h["instances"]}
 
 
 def workers_curve(max_workers):
