@@ -65,7 +65,7 @@ def _apply_path(path):
 
 
 def _failure(exc):
-    import traceback  # on failure only: it brings linecache and tokenize into the worker
+    import traceback  # on failure only (GraalPy's own threading module imports it today)
     tb = traceback.format_exc()
     name = "%s.%s" % (type(exc).__module__, type(exc).__qualname__)
     try:
