@@ -922,7 +922,7 @@ class ParallelMap(Base):
     def test_chunk_runner_keeps_results_before_and_after_a_failure(self):
         # White-box: _run_chunk relies on deque.extend keeping what it appended before the
         # function raised; if an interpreter change broke that, results would silently shift.
-        from makeparallel import _map
+        from makeparallel import _chunk
         calls = []
 
         def f(x):
@@ -931,14 +931,14 @@ class ParallelMap(Base):
                 raise ValueError(x)
             return -x
 
-        out = _map._run_chunk(f, list(range(8)))
-        self.assertIs(type(out), _map._Failed)
+        out = _chunk._run_chunk(f, list(range(8)))
+        self.assertIs(type(out), _chunk._Failed)
         self.assertEqual(out.values, [0, -1, None, None, -4, -5, None, -7])
         self.assertEqual(sorted(out.errors), [2, 3, 6])
         self.assertEqual([e.args for _, e in sorted(out.errors.items())], [(2,), (3,), (6,)])
         self.assertEqual(calls, list(range(8)))
-        self.assertEqual(_map._run_chunk(abs, [-1, 2, -3]), [1, 2, 3])
-        self.assertEqual(_map._run_chunk(abs, []), [])
+        self.assertEqual(_chunk._run_chunk(abs, [-1, 2, -3]), [1, 2, 3])
+        self.assertEqual(_chunk._run_chunk(abs, []), [])
 
     def test_a_chunk_that_fails_as_a_whole_fails_each_of_its_items(self):
         def f(x):

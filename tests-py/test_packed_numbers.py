@@ -7,7 +7,7 @@ import sys
 import unittest
 
 import makeparallel as mp
-from makeparallel import _map, _pack
+from makeparallel import _chunk, _pack
 
 
 def _roundtrip(values):
@@ -60,13 +60,13 @@ class PackTest(unittest.TestCase):
             _pack.unpack("u", b"ab")
 
     def test_a_chunk_of_numbers_comes_back_packed_and_others_do_not(self):
-        rows, _ = _map._run_chunk_remote(lambda x: x + 1, range(1000))
+        rows, _ = _chunk._run_chunk_remote(lambda x: x + 1, range(1000))
         self.assertIs(type(rows), _pack.Packed)
         self.assertEqual(pickle.loads(pickle.dumps(rows)), list(range(1, 1001)))
-        rows, _ = _map._run_chunk_remote(lambda x: x > 3, range(1000))
+        rows, _ = _chunk._run_chunk_remote(lambda x: x > 3, range(1000))
         self.assertEqual(rows, [x > 3 for x in range(1000)])
-        rows, _ = _map._run_chunk_remote(lambda x: 1 // (x % 10), range(1000))
-        self.assertIs(type(rows), _map._Failed, "a chunk with errors goes as it did")
+        rows, _ = _chunk._run_chunk_remote(lambda x: 1 // (x % 10), range(1000))
+        self.assertIs(type(rows), _chunk._Failed, "a chunk with errors goes as it did")
 
 
 def _scale(x):

@@ -44,10 +44,8 @@ def _load_api():
                  "parallel_map": _map.parallel_map}
         for module in (errors, _launchers, _control, _sync):
             found.update((name, getattr(module, name)) for name in module.__all__)
+        found["__all__"] = ["__version__"] + list(found)
         globals().update(found)
-        globals()["__all__"] = (["__version__", "AsyncHandle", "AsyncHandleFast", "parallel_map"]
-                                + list(errors.__all__) + list(_launchers.__all__)
-                                + list(_control.__all__) + list(_sync.__all__))
 
 
 def __getattr__(name):

@@ -9,7 +9,7 @@ import time
 
 from . import _validate, errors
 from ._bridge import bridge, control
-from ._chunk import _Failed, _run_chunk, _run_chunk_remote, _run_chunk_timed  # noqa: F401 (_run_chunk: tests)
+from ._chunk import _Failed, _run_chunk_remote, _run_chunk_timed
 from ._submit import options, resolve_backend, submit_threads
 
 _ON_ERROR = ("raise", "return", "skip")
